@@ -1,0 +1,1 @@
+"""Benchmarks behind `worldmind bench`: each returns a JSON-ready dict."""

@@ -1,0 +1,1 @@
+"""The `worldmind` command line: typer commands that render what the library computes."""

@@ -1,0 +1,39 @@
+"""The `worldmind` entry point: one typer app assembled from one module per area."""
+
+from __future__ import annotations
+
+import typer
+
+from agent_core.settings import apply_thread_setting
+from cli import bench_cmd, worlds_cmd
+from cli.errors import WorldmindGroup
+
+app = typer.Typer(
+    cls=WorldmindGroup,
+    help="worldmind: a JEPA world-model agent with persistent memory and an LLM that only translates.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def root(
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        envvar="WORLDMIND_THREADS",
+        help="CPU threads for torch (1 often beats 2 on a loaded 2-core machine).",
+    ),
+) -> None:
+    apply_thread_setting(threads)
+
+
+worlds_cmd.register(app)
+
+app.add_typer(bench_cmd.bench_app, name="bench")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,26 @@
+"""One place that decides which exceptions are the user's fault (exit 2, one line)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from agent_core.errors import AgentInputError
+from cli.console import err
+
+USER_ERRORS: tuple[type[Exception], ...] = (AgentInputError,)
+EXIT_USER_ERROR = 2
+
+
+class WorldmindGroup(TyperGroup):
+    """Root command group: turns user errors raised anywhere below into one line and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(EXIT_USER_ERROR) from None
