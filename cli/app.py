@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent_core.settings import apply_thread_setting
-from cli import bench_cmd, worlds_cmd
+from cli import bench_cmd, collect_cmd, worlds_cmd
 from cli.errors import WorldmindGroup
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ def root(
 
 
 worlds_cmd.register(app)
+collect_cmd.register(app)
 
 app.add_typer(bench_cmd.bench_app, name="bench")
 

@@ -7,7 +7,7 @@ bash scripts/setup.sh
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+.venv/bin/python -m pytest -q "$@" || status=$?
 # pytest exits 5 when it collected no tests; that is not a failure of the code under test.
 if [ "$status" -eq 5 ]; then status=0; fi
 exit "$status"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.worlds import WORLDS, make_world
 
 
@@ -33,6 +36,16 @@ def benchmark_worlds(steps: int = 5000) -> dict[str, Any]:
         "tworooms_gym_make_steps_per_s": round(
             _steps_per_second(gym.make(WORLDS["tworooms"][0]), steps)
         ),
+        "collect_steps_per_s": round(_collect_steps_per_second(steps)),
         "target_tworooms_steps_per_s": 5000,
     }
     return results
+
+
+def _collect_steps_per_second(steps: int) -> float:
+    """Noisy-expert collection to disk (rollout, facts, compression, manifest), one worker."""
+    spec = CollectionSpec("tworooms", "noisy-expert", episodes=max(1, steps // 100), steps=100)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        collect_dataset(spec, Path(tmp) / "ds")
+        return spec.episodes * spec.steps / (time.perf_counter() - start)

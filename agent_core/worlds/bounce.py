@@ -137,7 +137,8 @@ class BounceEnv(WorldEnv):
         x0, x1 = self.occluder_span()
         r = self.config.radius
         x, y = ball.position
-        return bool(x0 <= x - r and x + r <= x1 and y - r >= self.config.occluder_top)
+        # One pixel of slack on each side absorbs the rounding of the drawn disc.
+        return bool(x0 + 1 <= x - r and x + r <= x1 - 1 and y - r >= self.config.occluder_top + 1)
 
     def _render_frame(self) -> np.ndarray:
         c = self.config
@@ -146,8 +147,9 @@ class BounceEnv(WorldEnv):
         for ball in self.balls:
             if ball.present:
                 stamp(frame, disc, ball.position, ball.color)
-        # Walls and floor are solid: a ball passing through them is drawn over by them.
+        # Walls, ceiling and floor are solid: a ball passing through them is drawn over by them.
         fill_rect(frame, 0, c.floor_y, FRAME_SIZE, FRAME_SIZE, c.colors["floor"])
+        fill_rect(frame, 0, 0, FRAME_SIZE, c.wall, c.colors["wall"])
         fill_rect(frame, 0, 0, c.wall, FRAME_SIZE, c.colors["wall"])
         fill_rect(frame, FRAME_SIZE - c.wall, 0, FRAME_SIZE, FRAME_SIZE, c.colors["wall"])
         x0, x1 = self.occluder_span()

@@ -112,10 +112,12 @@ class TwoRoomsEnv(WorldEnv):
         margin: float = 0.0,
         away_from: list[np.ndarray] | None = None,
         min_distance: float = 0.0,
+        rng: np.random.Generator | None = None,
     ) -> np.ndarray:
-        """A uniformly drawn free position (rejection sampling with the world's own RNG)."""
+        """A uniformly drawn free position (rejection sampling; the world's RNG by default)."""
+        rng = self.np_random if rng is None else rng
         for _ in range(10_000):
-            point = self.np_random.uniform(0, FRAME_SIZE, size=2)
+            point = rng.uniform(0, FRAME_SIZE, size=2)
             if not self.is_free(point, self.config.agent_radius + margin):
                 continue
             if all(np.linalg.norm(point - other) >= min_distance for other in away_from or []):

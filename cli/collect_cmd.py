@@ -1,0 +1,50 @@
+"""`worldmind collect`: build an on-disk dataset of episodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from agent_core.data import CollectionSpec, collect_dataset
+from agent_core.data.episodes import DEFAULT_POLICY
+from cli.console import err, progress
+
+
+def collect(
+    out: Path = typer.Option(..., "--out", help="Dataset folder to create (or resume)."),
+    world: str = typer.Option("tworooms", "--world", help="World name."),
+    policy: str | None = typer.Option(
+        None, "--policy", help="random | noisy-expert (default per world)."
+    ),
+    episodes: int = typer.Option(64, "--episodes", min=1, help="Number of episodes."),
+    steps: int = typer.Option(100, "--steps", min=1, help="Actions per episode."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the first episode."),
+    noise: float = typer.Option(0.3, "--noise", min=0.0, help="Noisy expert's action noise."),
+    shard_size: int = typer.Option(16, "--shard-size", min=1, help="Episodes per shard."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Parallel worker processes."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing dataset."),
+) -> None:
+    """Collect episodes into shards with a manifest (resumable; refuses to overwrite)."""
+    spec = CollectionSpec(
+        world=world,
+        policy=policy or DEFAULT_POLICY.get(world, "random"),
+        episodes=episodes,
+        steps=steps,
+        seed=seed,
+        noise=noise,
+        episodes_per_shard=shard_size,
+    )
+    spec.validate()
+    with progress() as bar:
+        task = bar.add_task(f"collect {world}", total=spec.shard_count, status="shards")
+
+        def on_shard(done: int, total: int) -> None:
+            bar.update(task, completed=done)
+
+        collect_dataset(spec, out, workers=workers, force=force, on_shard=on_shard)
+    err.print(f"wrote {spec.episodes} episodes x {spec.steps} steps to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("collect")(collect)

@@ -1,0 +1,38 @@
+"""Matched possible/impossible clips: identical up to the event, different after it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent_core.errors import WorldError
+from agent_core.worlds.clips import BOUNCE_EVENTS, TWOROOMS_EVENTS, make_clip
+
+CASES = [("bounce", e) for e in BOUNCE_EVENTS] + [("tworooms", e) for e in TWOROOMS_EVENTS]
+
+
+@pytest.mark.parametrize(("world", "event"), CASES)
+def test_clip_pairs_match_until_the_event(world, event):
+    seed = 3
+    possible = make_clip(world, seed)
+    impossible = make_clip(world, seed, event)
+    step = impossible.event_step
+    assert step is not None and 0 < step < len(possible.frames)
+    np.testing.assert_array_equal(possible.frames[:step], impossible.frames[:step])
+    assert not np.array_equal(possible.frames[step:], impossible.frames[step:])
+    assert impossible.record is not None and impossible.record.event == event
+
+
+def test_bounce_vanish_happens_behind_the_occluder():
+    possible = make_clip("bounce", 4)
+    vanish = make_clip("bounce", 4, "vanish")
+    # Hidden at the event: the frames only differ once the ball should have reappeared.
+    np.testing.assert_array_equal(
+        possible.frames[vanish.event_step], vanish.frames[vanish.event_step]
+    )
+    assert np.isnan(vanish.states["ball_pos"][vanish.event_step, 0]).all()
+
+
+def test_clip_rejects_unsupported_event():
+    with pytest.raises(WorldError):
+        make_clip("tworooms", 0, "reverse")
