@@ -160,3 +160,11 @@ def test_bounce_has_gravity_and_stays_inside_the_box():
         assert 2 <= x <= 62 and 2 <= y <= env.config.floor_y
         speeds.append(facts["balls"][name]["velocity"][1])
     assert max(speeds) > 1.0 and min(speeds) < -1.0  # falls, then bounces back up
+
+
+@pytest.mark.parametrize("world", list(WORLDS))
+def test_restore_from_facts_reproduces_the_scene(world):
+    frames, facts = rollout(world, seed=8, steps=25)
+    env = make_world(world)
+    env.reset(seed=8)
+    np.testing.assert_array_equal(env.restore(facts[-1]), frames[-1])

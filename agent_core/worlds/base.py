@@ -104,6 +104,10 @@ class WorldEnv(gym.Env[np.ndarray, np.ndarray]):
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Fixed-shape float32 physical quantities (NaN where absent) for probes and datasets."""
 
+    @abstractmethod
+    def restore(self, facts: dict[str, Any]) -> np.ndarray:
+        """Put the movable things back where `facts` (from this seed's scene) says; return the frame."""
+
     def describe_spaces(self) -> dict[str, Any]:
         """The observation and action spaces, JSON-ready, for `worldmind worlds`."""
         action = self.action_space

@@ -166,6 +166,7 @@ class BounceEnv(WorldEnv):
                     "velocity": [round(float(v), 3) for v in b.velocity],
                     "present": b.present,
                     "hidden": self.is_hidden(b),
+                    "color": list(b.color),
                 }
                 for b in self.balls
             },
@@ -185,6 +186,16 @@ class BounceEnv(WorldEnv):
             if ball.present:
                 pos[i], vel[i] = ball.position, ball.velocity
         return {"ball_pos": pos, "ball_vel": vel}
+
+    def restore(self, facts: dict[str, Any]) -> np.ndarray:
+        self.step_count = int(facts.get("step", 0))
+        for ball in self.balls:
+            state = facts["balls"][ball.name]
+            ball.position = np.asarray(state["position"], dtype=np.float64)
+            ball.velocity = np.asarray(state["velocity"], dtype=np.float64)
+            ball.present = bool(state["present"])
+            ball.color = tuple(state["color"])
+        return self._render_frame()
 
     def ball(self, name: str | None) -> Ball:
         """The ball called `name`, or the first ball when None."""

@@ -230,6 +230,18 @@ class TwoRoomsEnv(WorldEnv):
             "object_pos": objects.astype(np.float32),
         }
 
+    def restore(self, facts: dict[str, Any]) -> np.ndarray:
+        self.agent = np.asarray(facts["agent"], dtype=np.float64)
+        self.step_count = int(facts.get("step", 0))
+        for mark in self.landmarks:
+            seen = facts["objects"].get(mark.name)
+            mark.present = seen is not None
+            if seen is not None:
+                mark.position = np.asarray(seen["position"], dtype=np.float64)
+                mark.color = tuple(seen["color"])
+        self._draw_background()
+        return self._render_frame()
+
     def landmark(self, name: str | None) -> Landmark:
         """The landmark called `name` (any present one, chosen by the world's RNG, if None)."""
         if name is None:

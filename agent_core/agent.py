@@ -1,0 +1,475 @@
+"""The agent loop: observe -> encode -> surprise -> remember -> (goal) -> plan -> act -> report.
+
+The agent owns no learning and no language: it asks the world model what it sees and expects,
+the memory what it remembers, the planner how to reach a goal, and the language layer what the
+user means and how to say what happened. Goals resolve through memory: an object seen before is
+reached by planning to where it was seen; one never seen is searched for first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from agent_core.errors import AgentInputError
+from agent_core.ports import Language, Memory, Perception, Planner, Recollection, Request
+from agent_core.reports import StepReport, TurnResult
+from agent_core.worlds import WorldEnv
+from agent_core.worlds.events import Event
+
+StepCallback = Callable[[StepReport], None]
+TokenCallback = Callable[[str], None]
+
+
+def caption(facts: dict[str, Any]) -> str:
+    """A short, factual sentence about one observation, stored with the memory."""
+    if "room" in facts:
+        parts = [
+            f"in the {facts['room']} room at ({facts['agent'][0]:.0f}, {facts['agent'][1]:.0f})"
+        ]
+        if facts.get("visible"):
+            parts.append("seeing " + ", ".join(facts["visible"]))
+        if facts.get("near"):
+            parts.append("next to " + ", ".join(facts["near"]))
+    else:
+        shown = [
+            name
+            for name, ball in facts.get("balls", {}).items()
+            if ball["present"] and not ball["hidden"]
+        ]
+        parts = ["watching " + (", ".join(shown) or "an empty box")]
+        parts += facts.get("contacts", [])
+    parts += [
+        f"{e['event'].replace('_', ' ')} of the {e['target']}" for e in facts.get("events", [])
+    ]
+    return "; ".join(parts)
+
+
+class Agent:
+    def __init__(
+        self,
+        world: WorldEnv,
+        perception: Perception,
+        planner: Planner | None,
+        memory: Memory,
+        language: Language,
+        *,
+        namespace: str,
+        seed: int,
+        surprise_threshold: float,
+        history: int = 1,
+        max_steps: int = 120,
+        replan_every: int = 2,
+    ) -> None:
+        self.world = world
+        self.perception = perception
+        self.planner = planner
+        self.memory = memory
+        self.language = language
+        self.namespace = namespace
+        self.seed = seed
+        self.surprise_threshold = surprise_threshold
+        self.max_steps = max_steps
+        self.replan_every = replan_every
+        self.latents: deque[np.ndarray] = deque(maxlen=history)
+        self.actions: deque[np.ndarray] = deque(maxlen=history)
+        self.surprise_history: list[float] = []
+        self.pending_confirmation: Request | None = None
+        self.last_plan_record: dict[str, Any] | None = None
+        self._stop = False
+        self.frame, self.facts = world.reset(seed=seed)
+        self.episode = 0
+        self._resume_or_begin()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def world_name(self) -> str:
+        return self.world.world_name
+
+    def _resume_or_begin(self) -> None:
+        """Continue the namespace's last episode in this world where it stopped, or start one."""
+        last = self.memory.last_episode()
+        if last is not None and last[1] == self.world_name and last[2] == self.seed:
+            recent = self.memory.recent(1)
+            if recent and recent[0].episode == last[0]:
+                self.frame = self.world.restore(recent[0].facts)
+                self.facts = self.world.facts()
+                self._remember_latent(self.perception.encode(self.frame))
+                self.episode = last[0]
+                return
+        self.episode = self.memory.begin_episode(self.world_name, self.seed)
+        self._observe(self.frame, self.facts, action=None)
+
+    def reset(self) -> None:
+        """A new episode in the same world and seed; memories and chat history stay."""
+        self.memory.end_episode(self.episode)
+        self.latents.clear()
+        self.actions.clear()
+        self.frame, self.facts = self.world.reset(seed=self.seed)
+        self.episode = self.memory.begin_episode(self.world_name, self.seed)
+        self._observe(self.frame, self.facts, action=None)
+
+    def close(self) -> None:
+        self.memory.close()
+
+    def request_stop(self) -> None:
+        """Ask the current action to end after the step in progress (Ctrl-C in the chat)."""
+        self._stop = True
+
+    # -- perception and memory -----------------------------------------------------------
+    def _remember_latent(self, latent: np.ndarray) -> None:
+        self.latents.append(latent)
+
+    def _observe(
+        self,
+        frame: np.ndarray,
+        facts: dict[str, Any],
+        action: np.ndarray | None,
+        imagined: list[tuple[float, float]] | None = None,
+    ) -> StepReport:
+        latent = self.perception.encode(frame)
+        surprise = None
+        if action is not None and self.latents:
+            self.actions.append(action)
+            history = np.stack(list(self.latents))
+            taken = np.stack(list(self.actions))[-len(history) :]
+            predicted = self.perception.predict_next(history, taken)
+            surprise = float(np.linalg.norm(predicted - latent))
+            self.surprise_history.append(surprise)
+        self._remember_latent(latent)
+        action_list = [] if action is None else [float(a) for a in action]
+        memory_id = self.memory.remember(
+            self.episode, int(facts["step"]), action_list, latent, caption(facts), facts, surprise
+        )
+        self.frame, self.facts = frame, facts
+        return StepReport(
+            step=int(facts["step"]),
+            frame=frame,
+            facts=facts,
+            action=action_list,
+            surprise=surprise,
+            surprising=surprise is not None and surprise > self.surprise_threshold,
+            memory_id=memory_id,
+            imagined=imagined or [],
+        )
+
+    def _step(
+        self,
+        action: np.ndarray,
+        on_step: StepCallback | None,
+        imagined: list[tuple[float, float]] | None = None,
+    ) -> StepReport:
+        frame, _, _, _, facts = self.world.step(action)
+        report = self._observe(frame, facts, np.asarray(action, dtype=np.float32), imagined)
+        if on_step:
+            on_step(report)
+        return report
+
+    @property
+    def _zero_action(self) -> np.ndarray:
+        return np.zeros(self.world.action_space.shape or (0,), dtype=np.float32)
+
+    # -- direct control (replay scripts, /inject) ---------------------------------------
+    def act(
+        self, action: list[float], repeat: int = 1, on_step: StepCallback | None = None
+    ) -> TurnResult:
+        array = np.asarray(action, dtype=np.float32)
+        if array.shape != self._zero_action.shape:
+            raise AgentInputError(
+                f"{self.world_name} actions have shape {list(self._zero_action.shape)}, "
+                f"got {list(array.shape)}"
+            )
+        turn = TurnResult(text=f"action {action} x{repeat}")
+        turn.steps = [self._step(array, on_step) for _ in range(repeat)]
+        turn.reply = self._verbalize(
+            {"kind": "moved", "steps": repeat, "room": self.facts.get("room")}, None
+        )
+        return turn
+
+    def wait(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
+        turn = TurnResult(text=f"wait {steps}")
+        turn.steps = [self._step(self._zero_action, on_step) for _ in range(steps)]
+        turn.reply = self._surprise_reply(turn.steps, None) or f"I waited {steps} steps."
+        return turn
+
+    def inject(
+        self,
+        event: str,
+        target: str | None = None,
+        on_step: StepCallback | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> TurnResult:
+        record = self.world.inject(Event.parse(event), target)
+        turn = TurnResult(text=f"inject {record.event.value}" + (f" on {target}" if target else ""))
+        turn.steps = [self._step(self._zero_action, on_step)]
+        turn.reply = self._surprise_reply(turn.steps, on_token) or self._verbalize(
+            {"kind": "event_unnoticed", "event": record.event.value, "object": record.target},
+            on_token,
+        )
+        return turn
+
+    def _surprise_reply(
+        self, steps: list[StepReport], on_token: TokenCallback | None
+    ) -> str | None:
+        alerts = [s for s in steps if s.surprising]
+        if not alerts:
+            return None
+        peak = max(alerts, key=lambda s: s.surprise or 0.0)
+        return self._verbalize(
+            {
+                "kind": "surprise",
+                "step": peak.step,
+                "surprise": round(peak.surprise or 0, 2),
+                "threshold": round(self.surprise_threshold, 2),
+                "events": [e["event"] for e in peak.facts.get("events", [])],
+            },
+            on_token,
+        )
+
+    # -- language ------------------------------------------------------------------------
+    @property
+    def vocabulary(self) -> list[str]:
+        return sorted(self.facts.get("objects", self.facts.get("balls", {})))
+
+    def _verbalize(self, record: dict[str, Any], on_token: TokenCallback | None) -> str:
+        return self.language.verbalize(record, on_token)
+
+    def chat_history(self, limit: int = 20) -> list[dict[str, str]]:
+        return self.memory.chat_history(limit)
+
+    def recent_memories(self, limit: int = 8) -> list[dict[str, Any]]:
+        return [m.to_dict() for m in self.memory.recent(limit)]
+
+    def say(
+        self, text: str, on_step: StepCallback | None = None, on_token: TokenCallback | None = None
+    ) -> TurnResult:
+        """Understand `text`, do or answer what it asks, and say what happened."""
+        self._stop = False
+        turn = TurnResult(text=text)
+        started = time.perf_counter()
+        request = self._understand(text)
+        turn.intent = {"kind": request.kind, **request.raw}
+        turn.timings_ms["parse"] = (time.perf_counter() - started) * 1000
+        self.memory.add_chat_turn("user", text)
+        record = self._carry_out(request, turn, on_step)
+        started = time.perf_counter()
+        turn.reply = self._verbalize(record, on_token)
+        turn.timings_ms["verbalize"] = (time.perf_counter() - started) * 1000
+        self.memory.add_chat_turn("agent", turn.reply)
+        return turn
+
+    ask = say  # questions and commands take the same path; the intent decides
+
+    def _understand(self, text: str) -> Request:
+        if self.pending_confirmation is not None:
+            pending, self.pending_confirmation = self.pending_confirmation, None
+            if text.strip().lower() in {"yes", "y", "yes, forget", "confirm", "yes please"}:
+                return Request(kind=pending.kind, confirmed=True, raw=pending.raw)
+        return self.language.understand(text, self.vocabulary)
+
+    def _carry_out(
+        self, request: Request, turn: TurnResult, on_step: StepCallback | None
+    ) -> dict[str, Any]:
+        if request.kind == "go":
+            return self._go(request.targets, turn, on_step)
+        if request.kind == "explore":
+            return self._explore(turn, on_step)
+        if request.kind == "question":
+            return self._answer(request, turn)
+        if request.kind == "forget":
+            if not request.confirmed:
+                self.pending_confirmation = request
+                return {"kind": "confirm", "action": "forget all memories of this agent"}
+            return {"kind": "forgotten", "count": self.memory.forget_all()}
+        if request.kind in {"clarify", "reject"}:
+            return {"kind": request.kind, "message": request.message}
+        if request.kind == "stop":
+            return {"kind": "stopped"}
+        if request.kind == "status":
+            return {
+                "kind": "status",
+                "room": self.facts.get("room"),
+                "step": self.facts.get("step"),
+                "near": self.facts.get("near", []),
+            }
+        return {"kind": "help", "objects": self.vocabulary}
+
+    # -- acting --------------------------------------------------------------------------
+    def _goal_position(self, target: str) -> tuple[np.ndarray, Recollection | None]:
+        """Where `target` is believed to be: in view now, else where it was last seen."""
+        if target in self.facts.get("visible", []):
+            return self._decode_object(self.latents[-1], target, self.facts), None
+        seen = self.memory.last_seen(target)
+        if seen is None:
+            raise LookupError(target)
+        latent = seen.latent if seen.latent is not None else self.perception.encode(self.frame)
+        return self._decode_object(latent, target, seen.facts), seen
+
+    def _decode_object(self, latent: np.ndarray, target: str, facts: dict[str, Any]) -> np.ndarray:
+        decoded = self.perception.decode_positions(latent).get("objects", {})
+        if target in decoded:
+            return np.asarray(decoded[target], dtype=np.float64)
+        return np.asarray(facts["objects"][target]["position"], dtype=np.float64)
+
+    def _go(
+        self, targets: list[str], turn: TurnResult, on_step: StepCallback | None
+    ) -> dict[str, Any]:
+        if self.planner is None:
+            return {"kind": "cannot_move", "world": self.world_name}
+        visited: list[str] = []
+        used: list[dict[str, Any]] = []
+        for target in targets:
+            started = time.perf_counter()
+            try:
+                goal, seen = self._goal_position(target)
+            except LookupError:
+                self._explore(turn, on_step, looking_for=target)
+                if target not in self.facts.get("visible", []):
+                    turn.reached = False
+                    return {"kind": "not_found", "object": target, "steps": len(turn.steps)}
+                goal, seen = self._goal_position(target)
+            if seen is not None:
+                used.append(seen.to_dict())
+            turn.timings_ms["resolve"] = (
+                turn.timings_ms.get("resolve", 0.0) + (time.perf_counter() - started) * 1000
+            )
+            reached = self._move_to(goal, turn, on_step, until_near=target)
+            turn.memories_used = used
+            if not reached:
+                distance = turn.closest_distance
+                turn.reached = False
+                return {
+                    "kind": "not_reached",
+                    "object": target,
+                    "steps": len(turn.steps),
+                    "distance": None if distance is None else round(distance, 1),
+                    "visited": visited,
+                }
+            visited.append(target)
+        turn.reached = True
+        return {
+            "kind": "reached",
+            "objects": visited,
+            "steps": len(turn.steps),
+            "room": self.facts.get("room"),
+        }
+
+    def _distance_to(self, target: str) -> float | None:
+        obj = self.facts.get("objects", {}).get(target)
+        if obj is None:
+            return None
+        return float(np.linalg.norm(np.subtract(obj["position"], self.facts["agent"])))
+
+    def _move_to(
+        self,
+        goal: np.ndarray,
+        turn: TurnResult,
+        on_step: StepCallback | None,
+        until_near: str | None = None,
+        budget: int | None = None,
+    ) -> bool:
+        """Model-predictive control: plan, execute the first actions, observe, replan."""
+        assert self.planner is not None
+        budget = self.max_steps if budget is None else budget
+        taken = 0
+        while taken < budget and not self._stop:
+            started = time.perf_counter()
+            history = np.stack(list(self.latents))
+            actions = (
+                np.stack(list(self.actions))
+                if self.actions
+                else np.zeros((0, *self._zero_action.shape))
+            )
+            plan = self.planner.plan(history, actions[-len(history) :], goal)
+            turn.timings_ms["plan"] = (
+                turn.timings_ms.get("plan", 0.0) + (time.perf_counter() - started) * 1000
+            )
+            self.last_plan_record = {
+                "goal": goal.round(1).tolist(),
+                "cost": round(plan.cost, 3),
+                "horizon": len(plan.actions),
+            }
+            for action in plan.actions[: self.replan_every]:
+                started = time.perf_counter()
+                turn.steps.append(self._step(action, on_step, plan.imagined))
+                turn.timings_ms["act"] = (
+                    turn.timings_ms.get("act", 0.0) + (time.perf_counter() - started) * 1000
+                )
+                taken += 1
+                if until_near is not None:
+                    distance = self._distance_to(until_near)
+                    if distance is not None:
+                        best = turn.closest_distance
+                        turn.closest_distance = distance if best is None else min(best, distance)
+                    if until_near in self.facts.get("near", []):
+                        return True
+                elif np.linalg.norm(goal - np.asarray(self.facts["agent"])) < 2.0:
+                    return True
+                if self._stop:
+                    break
+        return False
+
+    def _explore(
+        self, turn: TurnResult, on_step: StepCallback | None, looking_for: str | None = None
+    ) -> dict[str, Any]:
+        """Head for the other side of the world, stopping as soon as `looking_for` comes into view."""
+        if self.planner is None:
+            return {"kind": "cannot_move", "world": self.world_name}
+        agent = np.asarray(self.facts["agent"], dtype=np.float64)
+        goal = np.array([64.0 - agent[0], agent[1]])
+        for _ in range(self.max_steps // self.replan_every):
+            if looking_for is not None and looking_for in self.facts.get("visible", []):
+                break
+            if self._stop or self._move_to(goal, turn, on_step, budget=self.replan_every):
+                break
+        return {
+            "kind": "explored",
+            "steps": len(turn.steps),
+            "room": self.facts.get("room"),
+            "seeing": self.facts.get("visible", []),
+        }
+
+    # -- answering -----------------------------------------------------------------------
+    def _answer(self, request: Request, turn: TurnResult) -> dict[str, Any]:
+        kind = request.question
+        if kind == "where" and request.targets:
+            target = request.targets[0]
+            seen = self.memory.last_seen(target)
+            if seen is None:
+                return {"kind": "never_seen", "object": target}
+            turn.memories_used = [seen.to_dict()]
+            where = seen.facts["objects"][target]
+            return {
+                "kind": "last_seen",
+                "object": target,
+                "room": where["room"],
+                "step": seen.step,
+                "position": [round(v) for v in where["position"]],
+                "memory_id": seen.id,
+            }
+        if kind == "surprise":
+            top = self.memory.most_surprising(3)
+            turn.memories_used = [m.to_dict() for m in top]
+            return {
+                "kind": "surprises",
+                "moments": [
+                    {
+                        "step": m.step,
+                        "surprise": None if m.surprise is None else round(m.surprise, 2),
+                        "caption": m.caption,
+                    }
+                    for m in top
+                ],
+            }
+        if kind == "why":
+            return {"kind": "why", "plan": self.last_plan_record}
+        recent = self.memory.recent(5)
+        turn.memories_used = [m.to_dict() for m in recent]
+        return {
+            "kind": "recent",
+            "moments": [{"step": m.step, "caption": m.caption} for m in recent],
+        }

@@ -1,0 +1,91 @@
+"""The chat screen: world (half-block pixels) with the imagined plan, side panel, conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.layout import Layout
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agent_core.worlds.render import shape_mask, stamp
+from cli.render import frame_to_text
+
+PLAN_COLOR = (250, 200, 40)
+SPARK = " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
+
+
+def overlay_plan(frame: np.ndarray, imagined: Sequence[tuple[float, float]]) -> np.ndarray:
+    """The frame with the agent's imagined future positions drawn as small dots."""
+    drawn = frame.copy()
+    dot = shape_mask("square", 0)
+    for position in imagined:
+        stamp(drawn, dot, position, PLAN_COLOR)
+    return drawn
+
+
+def sparkline(values: Sequence[float], width: int = 40) -> str:
+    """Unicode bars for the last `width` values, scaled to their maximum."""
+    recent = [v for v in values if v is not None][-width:]
+    if not recent:
+        return ""
+    top = max(recent) or 1.0
+    return "".join(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1)))] for v in recent)
+
+
+def memory_table(memories: Sequence[dict[str, Any]]) -> Table:
+    table = Table("step", "memory", "surprise", box=None, padding=(0, 1), expand=True)
+    for memory in memories:
+        surprise = memory.get("surprise")
+        table.add_row(
+            str(memory.get("step", "")),
+            str(memory.get("caption", "")),
+            "" if surprise is None else f"{surprise:.2f}",
+        )
+    return table
+
+
+def conversation_text(turns: Sequence[tuple[str, str]], limit: int = 8) -> Text:
+    text = Text()
+    for role, line in list(turns)[-limit:]:
+        style = "bold cyan" if role == "user" else "green" if role == "agent" else "dim"
+        text.append(f"{role}: ", style=style)
+        text.append(f"{line}\n")
+    return text
+
+
+def screen(
+    frame: np.ndarray,
+    imagined: Sequence[tuple[float, float]],
+    facts: dict[str, Any],
+    memories: Sequence[dict[str, Any]],
+    surprise: Sequence[float],
+    threshold: float,
+    turns: Sequence[tuple[str, str]],
+) -> RenderableType:
+    """The whole chat screen for one moment."""
+    world = Panel(
+        frame_to_text(overlay_plan(frame, imagined)),
+        title=f"world · step {facts.get('step', 0)}",
+        width=68,
+    )
+    latest = surprise[-1] if surprise else None
+    status = Text(
+        f"room: {facts.get('room', '-')}   near: {', '.join(facts.get('near', [])) or '-'}\n"
+    )
+    status.append(
+        f"surprise: {'-' if latest is None else f'{latest:.2f}'} (alert > {threshold:.2f})\n"
+    )
+    status.append(sparkline(surprise), style="magenta")
+    side = Panel(Group(status, memory_table(memories)), title="memory · surprise")
+    top = Layout()
+    top.split_row(Layout(world, size=68), Layout(side))
+    root = Layout()
+    root.split_column(
+        Layout(top, size=35), Layout(Panel(conversation_text(turns), title="conversation"))
+    )
+    return root
