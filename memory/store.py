@@ -15,7 +15,7 @@ import faiss
 import numpy as np
 from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.errors import MemoryInputError
@@ -75,22 +75,25 @@ class MemoryStore:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = _engine(url)
-        try:
-            Base.metadata.create_all(self.engine)
-        except OperationalError as exc:
-            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.dim = dim
-        with self.sessions.begin() as session:
-            found = session.scalar(select(Namespace).where(Namespace.name == namespace))
-            if found is None:
-                found = Namespace(name=namespace)
-                session.add(found)
-                session.flush()
-            self.namespace_id = found.id
+        try:
+            Base.metadata.create_all(self.engine)
+            self.namespace_id = self._namespace_id(namespace)
+        except DBAPIError as exc:
+            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
         self.namespace = namespace
         self.index = faiss.IndexIDMap2(faiss.IndexFlatL2(dim))
         self.rebuild_index()
+
+    def _namespace_id(self, name: str) -> int:
+        with self.sessions.begin() as session:
+            found = session.scalar(select(Namespace).where(Namespace.name == name))
+            if found is None:
+                found = Namespace(name=name)
+                session.add(found)
+                session.flush()
+            return found.id
 
     # -- index ---------------------------------------------------------------------------
     def rebuild_index(self) -> int:

@@ -7,7 +7,10 @@ import os
 import pytest
 from typer.testing import CliRunner
 
+import torch
+
 os.environ.setdefault("WORLDMIND_THREADS", "1")
+torch.set_num_threads(1)  # tests share a small CPU; in-process agents do not pass through the CLI
 
 
 @pytest.fixture
