@@ -1,0 +1,27 @@
+"""Action bounds: a per-dimension box and an optional norm bound, applied to every candidate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class ActionBounds:
+    """Box [low, high] per dimension, then rows longer than `max_norm` are scaled onto it.
+
+    tworooms projects actions onto the unit disc itself; planning inside the same set means
+    the cost is computed for the action the world will actually execute.
+    """
+
+    low: float = -1.0
+    high: float = 1.0
+    max_norm: float | None = 1.0
+
+    def project(self, actions: torch.Tensor) -> torch.Tensor:
+        boxed = actions.clamp(self.low, self.high)
+        if self.max_norm is None:
+            return boxed
+        norms = boxed.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+        return boxed * (self.max_norm / norms).clamp(max=1.0)
