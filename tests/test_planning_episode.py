@@ -1,0 +1,68 @@
+"""A planning episode end to end in tworooms: encode, plan, act, re-encode, replan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from agent_core.planning import (
+    CEMPlanner,
+    MPPIPlanner,
+    PlannerConfig,
+    PlanningError,
+    goal_from_frame,
+    goal_from_latent,
+    goal_from_object,
+    run_episode,
+)
+from agent_core.worlds import make_world
+from tests.planning_models import LinearLatentModel
+
+OBJECTS = ("red ball", "blue box", "green key")
+
+
+def left_room_episode(seed: int = 3):
+    env = make_world("tworooms")
+    env.reset(seed=seed, options={"agent": (8.0, 10.0)})
+    return env, np.array([22.0, 40.0])
+
+
+@pytest.mark.parametrize("planner_cls", [CEMPlanner, MPPIPlanner])
+def test_mpc_reaches_a_goal_frame(planner_cls):
+    env, goal_position = left_room_episode()
+    model = LinearLatentModel()
+    goal = goal_from_frame(model, env.frame_with_agent_at(goal_position))
+    np.testing.assert_allclose(goal.position, goal_position, atol=0.5)
+    planner = planner_cls(PlannerConfig(horizon=6, samples=64, iterations=3), action_dim=2)
+    result = run_episode(env, model, planner, goal.cost(), goal_position, budget=60, execute=2)
+    assert result.reached
+    assert result.steps <= 25  # the straight line is 17 steps of 2 px
+    assert result.to_dict()["result"] == "reached"
+    assert len(result.imagined) == len(result.plan_seconds) >= result.steps / 2
+    assert result.trace[0] == [8.0, 10.0]
+
+
+def test_an_unreachable_goal_ends_not_reached_with_the_closest_distance():
+    env, goal_position = left_room_episode()
+    model = LinearLatentModel()
+    goal = goal_from_latent(model.latent_at(goal_position))
+    planner = CEMPlanner(PlannerConfig(horizon=4, samples=32, iterations=2), action_dim=2)
+    result = run_episode(env, model, planner, goal.cost(), goal_position, budget=5)
+    assert not result.reached and result.steps == 5
+    start_distance = float(np.linalg.norm(goal_position - [8.0, 10.0]))
+    assert start_distance - 10.5 <= result.closest_distance < start_distance - 8
+    assert result.to_dict()["result"] == "not reached"
+
+
+def test_object_goals_resolve_through_the_probe():
+    model = LinearLatentModel()
+    goal = goal_from_object(model, model.latent_at([5.0, 5.0]), "Blue Box", OBJECTS)
+    np.testing.assert_allclose(goal.position, [50.0, 50.0])
+    assert goal.latent is None
+    planner = CEMPlanner(PlannerConfig(horizon=5, samples=64, iterations=4), action_dim=2)
+    plan = planner.plan(model, model.latent_at([40.0, 40.0]), goal.cost(last_only=True))
+    remaining = np.linalg.norm(plan.positions["agent_pos"][-1] - [50.0, 50.0])
+    assert remaining < 14.15 - 8.0  # 10 px of travel available, most of it towards the box
+    with pytest.raises(PlanningError, match="unknown object 'purple cow'"):
+        goal_from_object(model, torch.zeros(16), "purple cow", OBJECTS)
