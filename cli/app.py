@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent_core.settings import apply_thread_setting
-from cli import bench_cmd, collect_cmd, worlds_cmd
+from cli import bench_cmd, collect_cmd, plan_cmd, worlds_cmd
 from cli.errors import WorldmindGroup
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ def root(
 
 worlds_cmd.register(app)
 collect_cmd.register(app)
+plan_cmd.register(app)
 
 app.add_typer(bench_cmd.bench_app, name="bench")
 

@@ -114,7 +114,9 @@ def test_categorical_cem_picks_the_discrete_action_towards_the_goal():
     goal = model.latent_at(START + np.array([4.0, -2.0]))
     result = planner.plan(model, model.latent_at(START)[None], GoalLatentCost(goal, last_only=True))
     assert sorted(map(tuple, result.actions.tolist())) == [(0.0, -1.0), (1.0, 0.0), (1.0, 0.0)]
-    np.testing.assert_allclose(result.positions["agent_pos"][-1], START + [4.0, -2.0], atol=1e-4)
+    np.testing.assert_allclose(
+        result.positions["agent_pos"][-1], START + np.array([4.0, -2.0]), atol=1e-4
+    )
 
 
 def test_costs_compose_as_weighted_sums():

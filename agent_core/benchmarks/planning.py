@@ -10,7 +10,7 @@ run, so the planner's number can be read against a floor and a ceiling.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from agent_core.worlds.policies import NoisyExpertPolicy, Policy, RandomPolicy
 HELD_OUT_SEED_BASE = 9_000_000  # far from the seeds data collection uses (0, 1, 2, ...)
 PROTOCOLS = {"near": {"gap": 25, "budget": 50}, "far": {"budget": 200}}
 EXPERT_NOISE = 0.3
+SWEEP = [(32, 1), (32, 4), (128, 1), (128, 4), (512, 4)]  # (samples, iterations)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,11 @@ class PlanningSetup:
     """How the planner is run in the protocols (kept together so the sweep can vary it)."""
 
     planner: str = "cem"
-    config: PlannerConfig = PlannerConfig(horizon=10, samples=128, iterations=4, time_budget_s=0.1)
+    config: PlannerConfig = field(
+        default_factory=lambda: PlannerConfig(
+            horizon=10, samples=128, iterations=4, time_budget_s=0.1
+        )
+    )
     execute: int = 2
 
 
@@ -109,6 +114,17 @@ def policy_success(
     return False
 
 
+def _random_policy(seed: int) -> Callable[[TwoRoomsEnv], Policy]:
+    return lambda env: RandomPolicy(env, seed=seed)
+
+
+def _expert(episode: Episode) -> Callable[[TwoRoomsEnv], Policy]:
+    """The noisy expert walking straight to this episode's goal (the protocol's ceiling)."""
+    return lambda env: NoisyExpertPolicy(
+        env, noise=EXPERT_NOISE, seed=episode.world_seed, target=episode.goal
+    )
+
+
 def planner_episode(
     model: LatentWorldModel, episode: Episode, budget: int, setup: PlanningSetup
 ) -> dict[str, Any]:
@@ -146,18 +162,8 @@ def benchmark_planning(
                 outcome = planner_episode(model, episode, budget, setup)
                 wins.append(outcome["reached"])
                 seconds += outcome["seconds"]
-                baselines["random"].append(
-                    policy_success(episode, budget, lambda env, s=seed: RandomPolicy(env, seed=s))
-                )
-                baselines["expert"].append(
-                    policy_success(
-                        episode,
-                        budget,
-                        lambda env, e=episode: NoisyExpertPolicy(
-                            env, noise=EXPERT_NOISE, seed=e.world_seed, target=e.goal
-                        ),
-                    )
-                )
+                baselines["random"].append(policy_success(episode, budget, _random_policy(seed)))
+                baselines["expert"].append(policy_success(episode, budget, _expert(episode)))
                 if on_episode:
                     on_episode()
             per_seed.append(float(np.mean(wins)))

@@ -18,8 +18,8 @@ from agent_core.planning.goals import Goal, goal_from_frame, goal_from_latent, g
 from agent_core.planning.model import LatentWorldModel
 from agent_core.planning.mpc import EpisodeResult, run_episode
 from agent_core.planning.optimizers import (
-    CEMPlanner,
     CategoricalCEMPlanner,
+    CEMPlanner,
     MPPIPlanner,
     Plan,
     PlannerConfig,

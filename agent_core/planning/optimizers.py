@@ -101,9 +101,9 @@ class SamplingPlanner(ABC):
         with torch.inference_mode():
             batch = history.expand(c.samples, -1, -1)
             while iterations < c.iterations:
-                if iterations and c.time_budget_s is not None:
-                    if time.perf_counter() - start >= c.time_budget_s:
-                        break
+                spent = time.perf_counter() - start
+                if iterations and c.time_budget_s is not None and spent >= c.time_budget_s:
+                    break
                 actions = self._sample(state)
                 rollout = Rollout(model, self._to_model(actions), model.rollout(batch, actions))
                 costs = cost(rollout)
