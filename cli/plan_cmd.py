@@ -12,7 +12,7 @@ from cli.console import err, out, print_json, progress
 from cli.options import CHECKPOINT, CheckpointPath
 
 PLANNER = typer.Option("cem", "--planner", help="cem or mppi.")
-HORIZON = typer.Option(10, "--horizon", help="Planning horizon in steps (positive).")
+HORIZON = typer.Option(10, "--horizon", help="Planning horizon in model steps (positive).")
 SAMPLES = typer.Option(128, "--samples", help="Candidate action sequences per iteration.")
 ITERATIONS = typer.Option(4, "--iterations", help="Refinement iterations per plan.")
 
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         horizon: int = HORIZON,
         samples: int = SAMPLES,
         iterations: int = ITERATIONS,
-        execute: int = typer.Option(2, "--execute", help="Actions executed per plan."),
+        execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         budget: int = typer.Option(200, "--budget", help="Step budget."),
         checkpoint: CheckpointPath = CHECKPOINT,
         png: Path | None = typer.Option(None, "--png", help="Save a picture of the trace."),
@@ -75,6 +75,7 @@ def register(app: typer.Typer) -> None:
             run_episode,
         )
         from agent_core.planning.loading import load_planning_model
+        from agent_core.planning.model import model_timing
         from agent_core.planning.trace import draw_trace
         from agent_core.worlds import TwoRoomsEnv, make_world
 
@@ -104,7 +105,8 @@ def register(app: typer.Typer) -> None:
             wanted = goal_from_object(model, latent, goal_object, names)
         else:
             wanted = goal_from_frame(model, env.frame_with_agent_at(target))
-        search = make_planner(setup.planner, setup.config, action_dim=2)
+        frameskip, _ = model_timing(model)
+        search = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
         result = run_episode(env, model, search, wanted.cost(), target, budget, setup.execute)
         record = {"goal": [round(float(v), 2) for v in target], **result.to_dict()}
         if png is not None:
@@ -127,7 +129,7 @@ def register(app: typer.Typer) -> None:
         horizon: int = HORIZON,
         samples: int = SAMPLES,
         iterations: int = ITERATIONS,
-        execute: int = typer.Option(2, "--execute", help="Actions executed per plan."),
+        execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
         checkpoint: CheckpointPath = CHECKPOINT,
         as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),

@@ -28,18 +28,21 @@ def left_room_episode(seed: int = 3):
     return env, np.array([22.0, 40.0])
 
 
-@pytest.mark.parametrize("planner_cls", [CEMPlanner, MPPIPlanner])
-def test_mpc_reaches_a_goal_frame(planner_cls):
+@pytest.mark.parametrize(
+    ("planner_cls", "frameskip"), [(CEMPlanner, 1), (MPPIPlanner, 1), (CEMPlanner, 3)]
+)
+def test_mpc_reaches_a_goal_frame(planner_cls, frameskip):
     env, goal_position = left_room_episode()
-    model = LinearLatentModel()
+    model = LinearLatentModel(frameskip=frameskip)
     goal = goal_from_frame(model, env.frame_with_agent_at(goal_position))
     np.testing.assert_allclose(goal.position, goal_position, atol=0.5)
-    planner = planner_cls(PlannerConfig(horizon=6, samples=64, iterations=3), action_dim=2)
+    config = PlannerConfig(horizon=6, samples=64, iterations=3)
+    planner = planner_cls(config, action_dim=2 * frameskip)
     result = run_episode(env, model, planner, goal.cost(), goal_position, budget=60, execute=2)
     assert result.reached
     assert result.steps <= 25  # the straight line is 17 steps of 2 px
     assert result.to_dict()["result"] == "reached"
-    assert len(result.imagined) == len(result.plan_seconds) >= result.steps / 2
+    assert len(result.imagined) == len(result.plan_seconds) >= result.steps / (2 * frameskip)
     assert result.trace[0] == [8.0, 10.0]
 
 

@@ -21,7 +21,7 @@ from agent_core.planning import (
     make_planner,
     run_episode,
 )
-from agent_core.planning.model import LatentWorldModel
+from agent_core.planning.model import LatentWorldModel, model_timing
 from agent_core.planning.mpc import SUCCESS_RADIUS
 from agent_core.worlds import TwoRoomsEnv, make_world
 from agent_core.worlds.policies import NoisyExpertPolicy, Policy, RandomPolicy
@@ -49,7 +49,7 @@ class PlanningSetup:
             horizon=10, samples=128, iterations=4, time_budget_s=0.1
         )
     )
-    execute: int = 2
+    execute: int = 1
 
 
 def make_episodes(protocol: str, seed: int, count: int) -> list[Episode]:
@@ -131,7 +131,8 @@ def planner_episode(
     """One MPC episode towards the goal frame; returns the episode result as a dict."""
     env = _start(episode)
     goal = goal_from_frame(model, env.frame_with_agent_at(episode.goal))
-    planner = make_planner(setup.planner, setup.config, action_dim=2)
+    frameskip, _ = model_timing(model)
+    planner = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
     result = run_episode(env, model, planner, goal.cost(), episode.goal, budget, setup.execute)
     return {"reached": result.reached, "seconds": result.plan_seconds}
 

@@ -33,10 +33,12 @@ class Goal:
 
 
 def goal_from_frame(model: LatentWorldModel, frame: np.ndarray) -> Goal:
-    """Encode a goal image [64,64,3]; its decoded agent position is kept for reports."""
+    """Encode a goal image [64,64,3]; its decoded agent position (if probed) is kept for reports."""
     with torch.inference_mode():
         latent = model.encode(frame[None])[0].float()
-        position = probe_tensor(model, latent[None], "agent_pos")[0].numpy()
+        position = None
+        if "agent_pos" in model.probe(latent[None]):
+            position = probe_tensor(model, latent[None], "agent_pos")[0].numpy()
     return Goal(latent, position, "goal frame")
 
 

@@ -20,15 +20,21 @@ def checkpoint_world(folder: Path) -> str | None:
             config = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             raise PlanningError(f"checkpoint config {path} is not readable JSON: {exc}") from exc
-        if isinstance(config, dict) and isinstance(config.get("world"), str):
-            return config["world"]
+        if not isinstance(config, dict):
+            continue
+        for section in (config, config.get("model")):  # top level or the model's own config
+            if isinstance(section, dict) and isinstance(section.get("world"), str):
+                return section["world"]
     return None
 
 
 def load_planning_model(checkpoint: Path | None, world: str) -> LatentWorldModel:
-    """The world model in `checkpoint`, checked to be trained on `world`."""
+    """The world model in `checkpoint` (default: the one shipped for `world`), checked to be
+    trained on `world`."""
     if checkpoint is None:
-        raise PlanningError("no world-model checkpoint given: pass --checkpoint FOLDER")
+        checkpoint = Path(__file__).resolve().parents[2] / "world_model" / "checkpoints" / world
+        if not checkpoint.is_dir():
+            raise PlanningError(f"no shipped {world} checkpoint here: pass --checkpoint FOLDER")
     if not checkpoint.is_dir():
         raise PlanningError(f"checkpoint {checkpoint} is not a folder")
     trained_on = checkpoint_world(checkpoint)
@@ -40,5 +46,5 @@ def load_planning_model(checkpoint: Path | None, world: str) -> LatentWorldModel
         raise PlanningError(
             "the learned world model (package world_model) is not installed in this checkout"
         ) from exc
-    model: LatentWorldModel = WorldModel.load(checkpoint)
+    model: LatentWorldModel = WorldModel.load(checkpoint, world=world)
     return model

@@ -28,6 +28,16 @@ class LatentWorldModel(Protocol):
         ...
 
 
+def model_timing(model: LatentWorldModel) -> tuple[int, int]:
+    """(env steps per model step, latents of history the predictor uses); (1, 1) if unsaid.
+
+    The learned model predicts `frameskip` env steps at a time from a short latent history,
+    so MPC must act in blocks and feed back latents observed at block boundaries.
+    """
+    config = getattr(model, "config", None)
+    return int(getattr(config, "frameskip", 1)), int(getattr(config, "history", 1))
+
+
 def probe_tensor(model: LatentWorldModel, z: torch.Tensor, key: str) -> torch.Tensor:
     """One probe output as a float tensor, whatever array type the model returns."""
     values = model.probe(z)

@@ -7,6 +7,7 @@ unreachable goal is a normal "not reached" result with the closest distance, nev
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import torch
 
 from agent_core.planning.costs import Cost
 from agent_core.planning.errors import PlanningError
-from agent_core.planning.model import LatentWorldModel
+from agent_core.planning.model import LatentWorldModel, model_timing
 from agent_core.planning.optimizers import SamplingPlanner
 from agent_core.worlds import WorldEnv
 
@@ -57,38 +58,48 @@ def run_episode(
     execute: int = 1,
     success_radius: float = SUCCESS_RADIUS,
 ) -> EpisodeResult:
-    """Drive `env` from its current state towards `goal_position` with MPC."""
+    """Drive `env` from its current state towards `goal_position` with MPC.
+
+    `execute` counts model steps; each model step is `frameskip` env steps (see model_timing).
+    """
     if budget < 1 or execute < 1:
         raise PlanningError(
             f"budget and actions per plan must be positive, got {budget}, {execute}"
         )
+    frameskip, history_length = model_timing(model)
     goal = np.asarray(goal_position, dtype=np.float64)
     frame, facts = env.render(), env.facts()
     position = np.asarray(facts["agent"], dtype=np.float64)
     result = EpisodeResult(False, 0, float(np.linalg.norm(position - goal)), 0.0)
     result.trace.append(position.tolist())
     result.reached = result.closest_distance <= success_radius
+    history: deque[torch.Tensor] = deque(maxlen=history_length)
     warm: torch.Tensor | None = None
     while result.steps < budget and not result.reached:
         with torch.inference_mode():
-            latent = model.encode(frame[None])[0]
-        plan = planner.plan(model, latent[None], cost, warm)
+            history.append(model.encode(frame[None])[0])
+        plan = planner.plan(model, torch.stack(list(history)), cost, warm)
         result.plan_seconds.append(plan.seconds)
         if "agent_pos" in plan.positions:
             result.imagined.append(plan.positions["agent_pos"])
-        taken = 0
-        for action in plan.actions[: min(execute, budget - result.steps)]:
-            frame, _, _, _, facts = env.step(action)
-            result.steps += 1
-            taken += 1
-            position = np.asarray(facts["agent"], dtype=np.float64)
-            result.trace.append(position.tolist())
-            distance = float(np.linalg.norm(position - goal))
-            result.closest_distance = min(result.closest_distance, distance)
-            if distance <= success_radius:
-                result.reached = True
+        blocks = 0
+        for block in plan.actions[:execute]:
+            for action in block.reshape(frameskip, -1):
+                frame, _, _, _, facts = env.step(action)
+                result.steps += 1
+                position = np.asarray(facts["agent"], dtype=np.float64)
+                result.trace.append(position.tolist())
+                distance = float(np.linalg.norm(position - goal))
+                result.closest_distance = min(result.closest_distance, distance)
+                result.reached = distance <= success_radius
+                if result.reached or result.steps >= budget:
+                    break
+            blocks += 1
+            if result.reached or result.steps >= budget:
                 break
-        warm = plan.warm_start(taken)
+            if blocks < execute:  # a block boundary: the model's history gets this frame
+                with torch.inference_mode():
+                    history.append(model.encode(frame[None])[0])
+        warm = plan.warm_start(blocks)
     result.final_distance = float(np.linalg.norm(position - goal))
-    result.reached = result.reached or result.final_distance <= success_radius
     return result
