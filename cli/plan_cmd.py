@@ -17,7 +17,19 @@ SAMPLES = typer.Option(128, "--samples", help="Candidate action sequences per it
 ITERATIONS = typer.Option(4, "--iterations", help="Refinement iterations per plan.")
 
 
-def _setup(planner: str, horizon: int, samples: int, iterations: int, execute: int):
+POSITION_WEIGHT = typer.Option(
+    None, "--position-weight", help="Weight of the agent-probe distance added to the latent cost."
+)
+
+
+def _setup(
+    planner: str,
+    horizon: int,
+    samples: int,
+    iterations: int,
+    execute: int,
+    position_weight: float | None,
+):
     from agent_core.benchmarks.planning import PlanningSetup
     from agent_core.planning import PlannerConfig, make_planner
 
@@ -30,7 +42,8 @@ def _setup(planner: str, horizon: int, samples: int, iterations: int, execute: i
         time_budget_s=defaults.config.time_budget_s,
     )
     make_planner(planner, config, action_dim=2)  # rejects an unknown planner name early
-    return PlanningSetup(planner=planner, config=config, execute=execute)
+    weight = defaults.position_weight if position_weight is None else position_weight
+    return PlanningSetup(planner=planner, config=config, execute=execute, position_weight=weight)
 
 
 def _parse_goal(text: str) -> np.ndarray:
@@ -61,11 +74,14 @@ def register(app: typer.Typer) -> None:
         iterations: int = ITERATIONS,
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         budget: int = typer.Option(200, "--budget", help="Step budget."),
+        position_weight: float | None = POSITION_WEIGHT,
         checkpoint: CheckpointPath = CHECKPOINT,
         png: Path | None = typer.Option(None, "--png", help="Save a picture of the trace."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Plan to a goal with the world model and act until reached or out of budget."""
+        import torch
+
         from agent_core.imaging import save_png
         from agent_core.planning import (
             PlanningError,
@@ -88,7 +104,7 @@ def register(app: typer.Typer) -> None:
             raise PlanningError("give exactly one of --goal-seed, --goal X,Y, --goal-object NAME")
         if budget < 1 or execute < 1:
             raise PlanningError("--budget and --execute must be positive integers")
-        setup = _setup(planner, horizon, samples, iterations, execute)
+        setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
         start_frame, _ = env.reset(seed=seed)
         names = [mark.name for mark in env.landmarks]
         if goal is not None:
@@ -101,13 +117,15 @@ def register(app: typer.Typer) -> None:
             target = env.random_free_point(margin=1.0, rng=np.random.default_rng(goal_seed))
         model = load_planning_model(checkpoint, world)
         if goal_object is not None:
-            latent = model.encode(start_frame[None])[0]
+            with torch.inference_mode():
+                latent = model.encode(start_frame[None])[0]
             wanted = goal_from_object(model, latent, goal_object, names)
         else:
             wanted = goal_from_frame(model, env.frame_with_agent_at(target))
         frameskip, _ = model_timing(model)
         search = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
-        result = run_episode(env, model, search, wanted.cost(), target, budget, setup.execute)
+        cost = wanted.cost(position_weight=setup.position_weight)
+        result = run_episode(env, model, search, cost, target, budget, setup.execute)
         record = {"goal": [round(float(v), 2) for v in target], **result.to_dict()}
         if png is not None:
             save_png(draw_trace(start_frame, result, target), png)
@@ -130,6 +148,7 @@ def register(app: typer.Typer) -> None:
         samples: int = SAMPLES,
         iterations: int = ITERATIONS,
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
+        position_weight: float | None = POSITION_WEIGHT,
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
         checkpoint: CheckpointPath = CHECKPOINT,
         as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
@@ -142,7 +161,7 @@ def register(app: typer.Typer) -> None:
         if protocol is not None and protocol not in PROTOCOLS:
             raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
         protocols = [protocol] if protocol else list(PROTOCOLS)
-        setup = _setup(planner, horizon, samples, iterations, execute)
+        setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
         model = load_planning_model(checkpoint, "tworooms")
         points = SWEEP if sweep else []
         total = seeds * episodes * len(protocols) + len(points) * episodes

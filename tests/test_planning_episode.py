@@ -69,3 +69,17 @@ def test_object_goals_resolve_through_the_probe():
     assert remaining < 14.15 - 8.0  # 10 px of travel available, most of it towards the box
     with pytest.raises(PlanningError, match="unknown object 'purple cow'"):
         goal_from_object(model, torch.zeros(16), "purple cow", OBJECTS)
+
+
+def test_a_goal_frame_cost_can_add_the_probe_distance():
+    model = LinearLatentModel()
+    goal = goal_from_frame(
+        model, make_world("tworooms").reset(seed=3, options={"agent": (20.0, 40.0)})[0]
+    )
+    planner = CEMPlanner(PlannerConfig(horizon=1, samples=64, iterations=4), action_dim=2)
+    start = model.latent_at([20.0, 38.0])
+    latent_only = planner.plan(model, start, goal.cost())
+    mixed = planner.plan(model, start, goal.cost(position_weight=10.0))
+    # same optimum (the latent is the position), but the probe term adds 10 x the distance
+    assert mixed.cost > latent_only.cost
+    np.testing.assert_allclose(mixed.positions["agent_pos"][0], [20.0, 40.0], atol=0.2)

@@ -50,6 +50,7 @@ class PlanningSetup:
         )
     )
     execute: int = 1
+    position_weight: float = 0.0  # weight of the agent-probe distance added to the latent cost
 
 
 def make_episodes(protocol: str, seed: int, count: int) -> list[Episode]:
@@ -133,7 +134,8 @@ def planner_episode(
     goal = goal_from_frame(model, env.frame_with_agent_at(episode.goal))
     frameskip, _ = model_timing(model)
     planner = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
-    result = run_episode(env, model, planner, goal.cost(), episode.goal, budget, setup.execute)
+    cost = goal.cost(position_weight=setup.position_weight)
+    result = run_episode(env, model, planner, cost, episode.goal, budget, setup.execute)
     return {"reached": result.reached, "seconds": result.plan_seconds}
 
 
@@ -180,6 +182,7 @@ def benchmark_planning(
         "samples": setup.config.samples,
         "iterations": setup.config.iterations,
         "execute": setup.execute,
+        "position_weight": setup.position_weight,
         "time_budget_s": setup.config.time_budget_s,
     }
     if sweep:

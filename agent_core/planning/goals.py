@@ -24,12 +24,20 @@ class Goal:
     position: np.ndarray | None  # [2] pixels, as the probes decode it
     description: str
 
-    def cost(self, last_only: bool = False) -> Cost:
-        """Latent distance when the goal has a latent, else distance of the decoded position."""
-        if self.latent is not None:
-            return GoalLatentCost(self.latent, last_only=last_only)
-        assert self.position is not None
-        return ProbePositionCost(torch.as_tensor(self.position), last_only=last_only)
+    def cost(self, last_only: bool = False, position_weight: float = 0.0) -> Cost:
+        """Latent distance when the goal has a latent, else distance of the decoded position.
+
+        With `position_weight` > 0 and a decoded goal position, the agent-probe distance is
+        added: it keeps pulling where latent distances flatten out near the goal.
+        """
+        if self.latent is None:
+            assert self.position is not None
+            return ProbePositionCost(torch.as_tensor(self.position), last_only=last_only)
+        cost: Cost = GoalLatentCost(self.latent, last_only=last_only)
+        if position_weight > 0 and self.position is not None:
+            target = torch.as_tensor(self.position)
+            cost = cost + position_weight * ProbePositionCost(target, last_only=last_only)
+        return cost
 
 
 def goal_from_frame(model: LatentWorldModel, frame: np.ndarray) -> Goal:
