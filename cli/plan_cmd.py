@@ -150,6 +150,9 @@ def register(app: typer.Typer) -> None:
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         position_weight: float | None = POSITION_WEIGHT,
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
+        sweep_episodes: int = typer.Option(
+            20, "--sweep-episodes", min=1, help="Near episodes per sweep point."
+        ),
         checkpoint: CheckpointPath = CHECKPOINT,
         as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
     ) -> None:
@@ -164,7 +167,7 @@ def register(app: typer.Typer) -> None:
         setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
         model = load_planning_model(checkpoint, "tworooms")
         points = SWEEP if sweep else []
-        total = seeds * episodes * len(protocols) + len(points) * episodes
+        total = seeds * episodes * len(protocols) + len(points) * sweep_episodes
         with progress() as bar:
             task = bar.add_task("planning episodes", total=total, status="")
             report = benchmark_planning(
@@ -175,5 +178,6 @@ def register(app: typer.Typer) -> None:
                 setup,
                 sweep=points,
                 on_episode=lambda: bar.advance(task),
+                sweep_episodes=sweep_episodes,
             )
         print_json(report)

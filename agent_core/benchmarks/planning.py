@@ -151,6 +151,7 @@ def benchmark_planning(
     setup: PlanningSetup,
     sweep: list[tuple[int, int]] | None = None,
     on_episode: Callable[[], None] | None = None,
+    sweep_episodes: int = 20,
 ) -> dict[str, Any]:
     """Run the protocols, the baselines and the samples x iterations sweep; JSON-ready dict."""
     report: dict[str, Any] = {}
@@ -187,7 +188,7 @@ def benchmark_planning(
     }
     if sweep:
         report["sweep"] = [
-            _sweep_point(model, setup, samples, iterations, episodes, on_episode)
+            _sweep_point(model, setup, samples, iterations, sweep_episodes, on_episode)
             for samples, iterations in sweep
         ]
     return report
