@@ -15,11 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
-from agent_core.ports import Language, Memory, Perception, Planner, Recollection, Request
+from agent_core.perception import Perception
+from agent_core.ports import Planner, Request
 from agent_core.reports import StepReport, TurnResult
 from agent_core.worlds import WorldEnv
 from agent_core.worlds.events import Event
+from memory import MemoryRecord, MemoryStore
 
 StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
@@ -28,25 +31,24 @@ TokenCallback = Callable[[str], None]
 def caption(facts: dict[str, Any]) -> str:
     """A short, factual sentence about one observation, stored with the memory."""
     if "room" in facts:
-        parts = [
-            f"in the {facts['room']} room at ({facts['agent'][0]:.0f}, {facts['agent'][1]:.0f})"
-        ]
+        parts = [f"in the {facts['room']} room at ({facts['agent'][0]:.0f}, {facts['agent'][1]:.0f})"]
         if facts.get("visible"):
             parts.append("seeing " + ", ".join(facts["visible"]))
         if facts.get("near"):
             parts.append("next to " + ", ".join(facts["near"]))
     else:
-        shown = [
-            name
-            for name, ball in facts.get("balls", {}).items()
-            if ball["present"] and not ball["hidden"]
-        ]
+        shown = [name for name, ball in facts.get("balls", {}).items() if ball["present"] and not ball["hidden"]]
         parts = ["watching " + (", ".join(shown) or "an empty box")]
         parts += facts.get("contacts", [])
-    parts += [
-        f"{e['event'].replace('_', ' ')} of the {e['target']}" for e in facts.get("events", [])
-    ]
+    parts += [f"{e['event'].replace('_', ' ')} of the {e['target']}" for e in facts.get("events", [])]
     return "; ".join(parts)
+
+
+def seen_in(facts: dict[str, Any]) -> list[str]:
+    """Names of the things in view: landmarks in line of sight, or balls not hidden."""
+    if "visible" in facts:
+        return list(facts["visible"])
+    return [name for name, ball in facts.get("balls", {}).items() if ball["present"] and not ball["hidden"]]
 
 
 class Agent:
@@ -55,8 +57,8 @@ class Agent:
         world: WorldEnv,
         perception: Perception,
         planner: Planner | None,
-        memory: Memory,
-        language: Language,
+        memory: MemoryStore,
+        language: Broca,
         *,
         namespace: str,
         seed: int,
@@ -81,6 +83,7 @@ class Agent:
         self.pending_confirmation: Request | None = None
         self.last_plan_record: dict[str, Any] | None = None
         self._stop = False
+        self._turn_started = time.perf_counter()
         self.frame, self.facts = world.reset(seed=seed)
         self.episode = 0
         self._resume_or_begin()
@@ -143,7 +146,7 @@ class Agent:
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]
         memory_id = self.memory.remember(
-            self.episode, int(facts["step"]), action_list, latent, caption(facts), facts, surprise
+            self.episode, int(facts["step"]), action_list, latent, caption(facts), facts, surprise, seen_in(facts)
         )
         self.frame, self.facts = frame, facts
         return StepReport(
@@ -159,35 +162,46 @@ class Agent:
 
     def _step(
         self,
-        action: np.ndarray,
+        block: np.ndarray,
         on_step: StepCallback | None,
         imagined: list[tuple[float, float]] | None = None,
     ) -> StepReport:
-        frame, _, _, _, facts = self.world.step(action)
-        report = self._observe(frame, facts, np.asarray(action, dtype=np.float32), imagined)
+        """One model step: the block's primitive actions in the world, then one observation."""
+        block = np.asarray(block, dtype=np.float32).reshape(-1)
+        events: list[dict[str, Any]] = []
+        for primitive in block.reshape(self.frameskip, -1):
+            frame, _, _, _, facts = self.world.step(primitive)
+            events += facts["events"]
+        facts = {**facts, "events": events}
+        report = self._observe(frame, facts, block, imagined)
         if on_step:
             on_step(report)
         return report
 
     @property
+    def frameskip(self) -> int:
+        return self.perception.frameskip
+
+    @property
+    def _primitive_shape(self) -> tuple[int, ...]:
+        return tuple(self.world.action_space.shape or (0,))
+
+    @property
     def _zero_action(self) -> np.ndarray:
-        return np.zeros(self.world.action_space.shape or (0,), dtype=np.float32)
+        """A do-nothing action block."""
+        return np.zeros(int(np.prod(self._primitive_shape)) * self.frameskip, dtype=np.float32)
 
     # -- direct control (replay scripts, /inject) ---------------------------------------
-    def act(
-        self, action: list[float], repeat: int = 1, on_step: StepCallback | None = None
-    ) -> TurnResult:
+    def act(self, action: list[float], repeat: int = 1, on_step: StepCallback | None = None) -> TurnResult:
         array = np.asarray(action, dtype=np.float32)
-        if array.shape != self._zero_action.shape:
+        if array.shape != self._primitive_shape or not np.all(np.isfinite(array)):
             raise AgentInputError(
-                f"{self.world_name} actions have shape {list(self._zero_action.shape)}, "
-                f"got {list(array.shape)}"
+                f"{self.world_name} actions are {list(self._primitive_shape)} finite numbers, got {action!r}"
             )
         turn = TurnResult(text=f"action {action} x{repeat}")
-        turn.steps = [self._step(array, on_step) for _ in range(repeat)]
-        turn.reply = self._verbalize(
-            {"kind": "moved", "steps": repeat, "room": self.facts.get("room")}, None
-        )
+        block = np.tile(array, self.frameskip)
+        turn.steps = [self._step(block, on_step) for _ in range(repeat)]
+        turn.reply = self._verbalize({"kind": "moved", "steps": repeat, "room": self.facts.get("room")}, None)
         return turn
 
     def wait(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
@@ -212,9 +226,7 @@ class Agent:
         )
         return turn
 
-    def _surprise_reply(
-        self, steps: list[StepReport], on_token: TokenCallback | None
-    ) -> str | None:
+    def _surprise_reply(self, steps: list[StepReport], on_token: TokenCallback | None) -> str | None:
         alerts = [s for s in steps if s.surprising]
         if not alerts:
             return None
@@ -244,13 +256,11 @@ class Agent:
     def recent_memories(self, limit: int = 8) -> list[dict[str, Any]]:
         return [m.to_dict() for m in self.memory.recent(limit)]
 
-    def say(
-        self, text: str, on_step: StepCallback | None = None, on_token: TokenCallback | None = None
-    ) -> TurnResult:
+    def say(self, text: str, on_step: StepCallback | None = None, on_token: TokenCallback | None = None) -> TurnResult:
         """Understand `text`, do or answer what it asks, and say what happened."""
         self._stop = False
         turn = TurnResult(text=text)
-        started = time.perf_counter()
+        started = self._turn_started = time.perf_counter()
         request = self._understand(text)
         turn.intent = {"kind": request.kind, **request.raw}
         turn.timings_ms["parse"] = (time.perf_counter() - started) * 1000
@@ -271,9 +281,7 @@ class Agent:
                 return Request(kind=pending.kind, confirmed=True, raw=pending.raw)
         return self.language.understand(text, self.vocabulary)
 
-    def _carry_out(
-        self, request: Request, turn: TurnResult, on_step: StepCallback | None
-    ) -> dict[str, Any]:
+    def _carry_out(self, request: Request, turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
         if request.kind == "go":
             return self._go(request.targets, turn, on_step)
         if request.kind == "explore":
@@ -299,29 +307,23 @@ class Agent:
         return {"kind": "help", "objects": self.vocabulary}
 
     # -- acting --------------------------------------------------------------------------
-    def _goal_position(self, target: str) -> tuple[np.ndarray, Recollection | None]:
-        """Where `target` is believed to be: in view now, else where it was last seen."""
+    def _goal_position(self, target: str) -> tuple[np.ndarray, MemoryRecord | None]:
+        """Where `target` is: where it is seen now, else where it was last seen (a memory).
+
+        Positions come from the observation's facts: the object probes of the small CPU
+        model are not accurate enough to navigate by (see the probe R^2 in the README).
+        """
         if target in self.facts.get("visible", []):
-            return self._decode_object(self.latents[-1], target, self.facts), None
+            return np.asarray(self.facts["objects"][target]["position"], dtype=np.float64), None
         seen = self.memory.last_seen(target)
         if seen is None:
             raise LookupError(target)
-        latent = seen.latent if seen.latent is not None else self.perception.encode(self.frame)
-        return self._decode_object(latent, target, seen.facts), seen
+        return np.asarray(seen.facts["objects"][target]["position"], dtype=np.float64), seen
 
-    def _decode_object(self, latent: np.ndarray, target: str, facts: dict[str, Any]) -> np.ndarray:
-        decoded = self.perception.decode_positions(latent).get("objects", {})
-        if target in decoded:
-            return np.asarray(decoded[target], dtype=np.float64)
-        return np.asarray(facts["objects"][target]["position"], dtype=np.float64)
-
-    def _go(
-        self, targets: list[str], turn: TurnResult, on_step: StepCallback | None
-    ) -> dict[str, Any]:
+    def _go(self, targets: list[str], turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
         if self.planner is None:
             return {"kind": "cannot_move", "world": self.world_name}
         visited: list[str] = []
-        used: list[dict[str, Any]] = []
         for target in targets:
             started = time.perf_counter()
             try:
@@ -333,13 +335,18 @@ class Agent:
                     return {"kind": "not_found", "object": target, "steps": len(turn.steps)}
                 goal, seen = self._goal_position(target)
             if seen is not None:
-                used.append(seen.to_dict())
-            turn.timings_ms["resolve"] = (
-                turn.timings_ms.get("resolve", 0.0) + (time.perf_counter() - started) * 1000
-            )
-            reached = self._move_to(goal, turn, on_step, until_near=target)
-            turn.memories_used = used
-            if not reached:
+                turn.memories_used.append(seen.to_dict())
+            turn.closest_distance = None
+            turn.timings_ms["resolve"] = turn.timings_ms.get("resolve", 0.0) + (time.perf_counter() - started) * 1000
+
+            def near_target(name: str = target) -> bool:
+                distance = self._distance_to(name)
+                if distance is not None:
+                    best = turn.closest_distance
+                    turn.closest_distance = distance if best is None else min(best, distance)
+                return name in self.facts.get("near", [])
+
+            if not self._travel(goal, turn, on_step, near_target):
                 distance = turn.closest_distance
                 turn.reached = False
                 return {
@@ -351,12 +358,7 @@ class Agent:
                 }
             visited.append(target)
         turn.reached = True
-        return {
-            "kind": "reached",
-            "objects": visited,
-            "steps": len(turn.steps),
-            "room": self.facts.get("room"),
-        }
+        return {"kind": "reached", "objects": visited, "steps": len(turn.steps), "room": self.facts.get("room")}
 
     def _distance_to(self, target: str) -> float | None:
         obj = self.facts.get("objects", {}).get(target)
@@ -364,30 +366,57 @@ class Agent:
             return None
         return float(np.linalg.norm(np.subtract(obj["position"], self.facts["agent"])))
 
-    def _move_to(
+    def _waypoints(self, goal: np.ndarray) -> list[np.ndarray]:
+        """Subgoals through the door when the goal lies in the other room.
+
+        The latent planner's cost is a straight-line distance, which has a local minimum at
+        the wall; the door (a fact the world exposes) splits the trip into reachable legs.
+        """
+        door = self.facts.get("door")
+        if door is None or (self.facts["agent"][0] < door["x"]) == (goal[0] < door["x"]):
+            return [goal]
+        side = -1.0 if self.facts["agent"][0] < door["x"] else 1.0
+        middle = (door["y0"] + door["y1"]) / 2
+        return [np.array([door["x"] + side * 6, middle]), np.array([door["x"] - side * 6, middle]), goal]
+
+    def _travel(
         self,
         goal: np.ndarray,
         turn: TurnResult,
         on_step: StepCallback | None,
-        until_near: str | None = None,
+        done: Callable[[], bool],
         budget: int | None = None,
+    ) -> bool:
+        """Visit the waypoints to `goal`; True as soon as `done()` holds."""
+        budget = self.max_steps if budget is None else budget
+        start = len(turn.steps)
+        for waypoint in self._waypoints(goal):
+            is_last = waypoint is goal
+
+            def arrived(point: np.ndarray = waypoint, last: bool = is_last) -> bool:
+                if done():
+                    return True
+                return not last and bool(np.linalg.norm(point - np.asarray(self.facts["agent"])) < 3.0)
+
+            left = budget - (len(turn.steps) - start)
+            if not self._move_to(waypoint, turn, on_step, arrived, left) and not done():
+                return False
+            if done():
+                return True
+        return done()
+
+    def _move_to(
+        self, goal: np.ndarray, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int
     ) -> bool:
         """Model-predictive control: plan, execute the first actions, observe, replan."""
         assert self.planner is not None
-        budget = self.max_steps if budget is None else budget
         taken = 0
         while taken < budget and not self._stop:
             started = time.perf_counter()
             history = np.stack(list(self.latents))
-            actions = (
-                np.stack(list(self.actions))
-                if self.actions
-                else np.zeros((0, *self._zero_action.shape))
-            )
+            actions = np.stack(list(self.actions)) if self.actions else np.zeros((0, *self._zero_action.shape))
             plan = self.planner.plan(history, actions[-len(history) :], goal)
-            turn.timings_ms["plan"] = (
-                turn.timings_ms.get("plan", 0.0) + (time.perf_counter() - started) * 1000
-            )
+            turn.timings_ms["plan"] = turn.timings_ms.get("plan", 0.0) + (time.perf_counter() - started) * 1000
             self.last_plan_record = {
                 "goal": goal.round(1).tolist(),
                 "cost": round(plan.cost, 3),
@@ -396,36 +425,30 @@ class Agent:
             for action in plan.actions[: self.replan_every]:
                 started = time.perf_counter()
                 turn.steps.append(self._step(action, on_step, plan.imagined))
-                turn.timings_ms["act"] = (
-                    turn.timings_ms.get("act", 0.0) + (time.perf_counter() - started) * 1000
-                )
+                if "first_action" not in turn.timings_ms:
+                    turn.timings_ms["first_action"] = (time.perf_counter() - self._turn_started) * 1000
+                turn.timings_ms["act"] = turn.timings_ms.get("act", 0.0) + (time.perf_counter() - started) * 1000
                 taken += 1
-                if until_near is not None:
-                    distance = self._distance_to(until_near)
-                    if distance is not None:
-                        best = turn.closest_distance
-                        turn.closest_distance = distance if best is None else min(best, distance)
-                    if until_near in self.facts.get("near", []):
-                        return True
-                elif np.linalg.norm(goal - np.asarray(self.facts["agent"])) < 2.0:
+                if done():
                     return True
-                if self._stop:
+                if self._stop or taken >= budget:
                     break
         return False
 
     def _explore(
         self, turn: TurnResult, on_step: StepCallback | None, looking_for: str | None = None
     ) -> dict[str, Any]:
-        """Head for the other side of the world, stopping as soon as `looking_for` comes into view."""
+        """Cross to the other room, stopping as soon as `looking_for` comes into view."""
         if self.planner is None:
             return {"kind": "cannot_move", "world": self.world_name}
         agent = np.asarray(self.facts["agent"], dtype=np.float64)
         goal = np.array([64.0 - agent[0], agent[1]])
-        for _ in range(self.max_steps // self.replan_every):
-            if looking_for is not None and looking_for in self.facts.get("visible", []):
-                break
-            if self._stop or self._move_to(goal, turn, on_step, budget=self.replan_every):
-                break
+
+        def found() -> bool:
+            return looking_for is not None and looking_for in self.facts.get("visible", [])
+
+        if not found():
+            self._travel(goal, turn, on_step, found)
         return {
             "kind": "explored",
             "steps": len(turn.steps),

@@ -70,9 +70,7 @@ class ScriptStep(BaseModel):
     def _exactly_one_kind(self) -> ScriptStep:
         given = [kind for kind in STEP_KINDS if getattr(self, kind) is not None]
         if len(given) != 1:
-            raise ValueError(
-                f"a step needs exactly one of {', '.join(STEP_KINDS)}; got {given or 'none'}"
-            )
+            raise ValueError(f"a step needs exactly one of {', '.join(STEP_KINDS)}; got {given or 'none'}")
         if self.target is not None and self.inject is None:
             raise ValueError("`target` only goes with `inject`")
         return self

@@ -15,9 +15,7 @@ def save_png(frame: np.ndarray, path: Path, scale: int = 1) -> None:
 
     image = Image.fromarray(frame)
     if scale > 1:
-        image = image.resize(
-            (frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST
-        )
+        image = image.resize((frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path, format="PNG")

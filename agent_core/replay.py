@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agent_core.episode_script import EpisodeScript, Expect, ScriptStep
+from agent_core.plots import plot_curve
 from agent_core.reports import StepReport, TurnResult
 
 
@@ -77,14 +78,10 @@ def _check(index: int, expect: Expect, turn: TurnResult) -> list[Check]:
         )
     if expect.surprise_above is not None:
         ok = peak is not None and peak > expect.surprise_above
-        checks.append(
-            Check(index, f"surprise > {expect.surprise_above}", ok, f"max surprise={peak}")
-        )
+        checks.append(Check(index, f"surprise > {expect.surprise_above}", ok, f"max surprise={peak}"))
     if expect.surprise_below is not None:
         ok = peak is not None and peak < expect.surprise_below
-        checks.append(
-            Check(index, f"surprise < {expect.surprise_below}", ok, f"max surprise={peak}")
-        )
+        checks.append(Check(index, f"surprise < {expect.surprise_below}", ok, f"max surprise={peak}"))
     for word in expect.mentions:
         ok = word.lower() in turn.reply.lower()
         checks.append(Check(index, f"reply mentions {word!r}", ok, f"reply={turn.reply!r}"))
@@ -140,8 +137,7 @@ def write_report(result: ReplayResult, folder: Path) -> list[Path]:
         )
     lines += ["", "## Expectations", ""]
     lines += [
-        f"- step {c.step_index}: {c.expectation}: {'ok' if c.passed else 'FAILED'} ({c.detail})"
-        for c in result.checks
+        f"- step {c.step_index}: {c.expectation}: {'ok' if c.passed else 'FAILED'} ({c.detail})" for c in result.checks
     ] or ["- none"]
     lines += ["", "![surprise over time](surprise.png)", ""]
     report = folder / "report.md"
@@ -151,36 +147,17 @@ def write_report(result: ReplayResult, folder: Path) -> list[Path]:
     return [report, plot]
 
 
-def plot_surprise(steps: list[StepReport], path: Path) -> None:
+def plot_surprise(steps: list[StepReport], path: Path, threshold: float | None = None) -> None:
     """Surprise per world step, injected events as vertical lines, alerts as red dots."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
-    xs = [s.step for s in steps if s.surprise is not None]
-    ys = [s.surprise for s in steps if s.surprise is not None]
-    ax.plot(xs, ys, color="#3060c0", linewidth=1.2, label="surprise")
-    alerts = [(s.step, s.surprise) for s in steps if s.surprising and s.surprise is not None]
-    if alerts:
-        ax.scatter(*zip(*alerts, strict=True), color="#d03030", zorder=3, label="above threshold")
-    for report in steps:
-        for event in report.facts.get("events", []):
-            ax.axvline(report.step, color="#e08020", linestyle="--", linewidth=1)
-            ax.text(
-                report.step,
-                max(ys, default=1.0),
-                event["event"],
-                rotation=90,
-                fontsize=7,
-                va="top",
-                ha="right",
-                color="#e08020",
-            )
-    ax.set_xlabel("world step")
-    ax.set_ylabel("latent prediction error")
-    ax.legend(loc="upper left", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    measured = [s for s in steps if s.surprise is not None]
+    marks: dict[int | None, str | None] = {
+        s.step: ", ".join(e["event"] for e in s.facts.get("events", [])) for s in steps if s.facts.get("events")
+    }
+    plot_curve(
+        [s.step for s in measured],
+        [float(s.surprise or 0.0) for s in measured],
+        path,
+        marks,
+        threshold,
+        [(s.step, float(s.surprise or 0.0)) for s in measured if s.surprising],
+    )

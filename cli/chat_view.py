@@ -74,18 +74,12 @@ def screen(
         width=68,
     )
     latest = surprise[-1] if surprise else None
-    status = Text(
-        f"room: {facts.get('room', '-')}   near: {', '.join(facts.get('near', [])) or '-'}\n"
-    )
-    status.append(
-        f"surprise: {'-' if latest is None else f'{latest:.2f}'} (alert > {threshold:.2f})\n"
-    )
+    status = Text(f"room: {facts.get('room', '-')}   near: {', '.join(facts.get('near', [])) or '-'}\n")
+    status.append(f"surprise: {'-' if latest is None else f'{latest:.2f}'} (alert > {threshold:.2f})\n")
     status.append(sparkline(surprise), style="magenta")
     side = Panel(Group(status, memory_table(memories)), title="memory · surprise")
     top = Layout()
     top.split_row(Layout(world, size=68), Layout(side))
     root = Layout()
-    root.split_column(
-        Layout(top, size=35), Layout(Panel(conversation_text(turns), title="conversation"))
-    )
+    root.split_column(Layout(top, size=35), Layout(Panel(conversation_text(turns), title="conversation")))
     return root

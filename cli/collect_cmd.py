@@ -14,9 +14,7 @@ from cli.console import err, progress
 def collect(
     out: Path = typer.Option(..., "--out", help="Dataset folder to create (or resume)."),
     world: str = typer.Option("tworooms", "--world", help="World name."),
-    policy: str | None = typer.Option(
-        None, "--policy", help="random | noisy-expert (default per world)."
-    ),
+    policy: str | None = typer.Option(None, "--policy", help="random | noisy-expert (default per world)."),
     episodes: int = typer.Option(64, "--episodes", min=1, help="Number of episodes."),
     steps: int = typer.Option(100, "--steps", min=1, help="Actions per episode."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the first episode."),

@@ -10,8 +10,11 @@ from typer.core import TyperGroup
 
 from agent_core.errors import AgentInputError
 from cli.console import err
+from language.errors import LanguageInputError
+from memory.errors import MemoryInputError
+from world_model.errors import ModelInputError
 
-USER_ERRORS: tuple[type[Exception], ...] = (AgentInputError,)
+USER_ERRORS: tuple[type[Exception], ...] = (AgentInputError, ModelInputError, MemoryInputError, LanguageInputError)
 EXIT_USER_ERROR = 2
 
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-NAMESPACE = typer.Option(
-    "default", "--namespace", "-n", help="Agent identity: its memories and chat history."
-)
+NAMESPACE = typer.Option("default", "--namespace", "-n", help="Agent identity: its memories and chat history.")
 DB = typer.Option(
     None,
     "--db",
     envvar="WORLDMIND_DB_URL",
     help="SQLAlchemy URL of the memory database (default: SQLite in the data directory).",
 )
-CHECKPOINT = typer.Option(
-    None, "--checkpoint", help="World-model checkpoint folder (default: the shipped one)."
-)
+CHECKPOINT = typer.Option(None, "--checkpoint", help="World-model checkpoint folder (default: the shipped one).")
 LLM = typer.Option(
     None,
     "--llm",
@@ -27,4 +21,3 @@ LLM = typer.Option(
 WORLD = typer.Option("tworooms", "--world", help="World name.")
 SEED = typer.Option(0, "--seed", min=0, help="World seed.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
-CheckpointPath = Path | None

@@ -9,7 +9,7 @@ import typer
 
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, progress
-from cli.options import CHECKPOINT, CheckpointPath
+from cli.options import CHECKPOINT
 
 PLANNER = typer.Option("cem", "--planner", help="cem or mppi.")
 HORIZON = typer.Option(10, "--horizon", help="Planning horizon in model steps (positive).")
@@ -61,9 +61,7 @@ def register(app: typer.Typer) -> None:
     def plan(
         world: str = typer.Option("tworooms", "--world", help="World name (tworooms)."),
         seed: int = typer.Option(0, "--seed", min=0, help="World seed (layout and start)."),
-        goal_seed: int | None = typer.Option(
-            None, "--goal-seed", min=0, help="Draw the goal position from this seed."
-        ),
+        goal_seed: int | None = typer.Option(None, "--goal-seed", min=0, help="Draw the goal position from this seed."),
         goal: str | None = typer.Option(None, "--goal", help="Goal position 'X,Y' in pixels."),
         goal_object: str | None = typer.Option(
             None, "--goal-object", help="Walk to this object, located by the model's probe."
@@ -75,7 +73,7 @@ def register(app: typer.Typer) -> None:
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         budget: int = typer.Option(200, "--budget", help="Step budget."),
         position_weight: float | None = POSITION_WEIGHT,
-        checkpoint: CheckpointPath = CHECKPOINT,
+        checkpoint: Path | None = CHECKPOINT,
         png: Path | None = typer.Option(None, "--png", help="Save a picture of the trace."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
@@ -90,16 +88,14 @@ def register(app: typer.Typer) -> None:
             make_planner,
             run_episode,
         )
-        from agent_core.planning.loading import load_planning_model
         from agent_core.planning.model import model_timing
         from agent_core.planning.trace import draw_trace
+        from agent_core.wiring import load_world_model
         from agent_core.worlds import TwoRoomsEnv, make_world
 
         env = make_world(world)
         if not isinstance(env, TwoRoomsEnv):
-            raise PlanningError(
-                f"planning needs a world with actions and positions; {world} has none"
-            )
+            raise PlanningError(f"planning needs a world with actions and positions; {world} has none")
         if sum(g is not None for g in (goal_seed, goal, goal_object)) != 1:
             raise PlanningError("give exactly one of --goal-seed, --goal X,Y, --goal-object NAME")
         if budget < 1 or execute < 1:
@@ -115,7 +111,7 @@ def register(app: typer.Typer) -> None:
             target = env.landmark(goal_object).position.copy()
         else:
             target = env.random_free_point(margin=1.0, rng=np.random.default_rng(goal_seed))
-        model = load_planning_model(checkpoint, world)
+        model = load_world_model(world, checkpoint)
         if goal_object is not None:
             with torch.inference_mode():
                 latent = model.encode(start_frame[None])[0]
@@ -150,22 +146,20 @@ def register(app: typer.Typer) -> None:
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         position_weight: float | None = POSITION_WEIGHT,
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
-        sweep_episodes: int = typer.Option(
-            20, "--sweep-episodes", min=1, help="Near episodes per sweep point."
-        ),
-        checkpoint: CheckpointPath = CHECKPOINT,
+        sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
+        checkpoint: Path | None = CHECKPOINT,
         as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
     ) -> None:
         """Planning success on the near/far protocols, baselines, ms per plan, sweep."""
         from agent_core.benchmarks.planning import PROTOCOLS, SWEEP, benchmark_planning
         from agent_core.planning import PlanningError
-        from agent_core.planning.loading import load_planning_model
+        from agent_core.wiring import load_world_model
 
         if protocol is not None and protocol not in PROTOCOLS:
             raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
         protocols = [protocol] if protocol else list(PROTOCOLS)
         setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
-        model = load_planning_model(checkpoint, "tworooms")
+        model = load_world_model("tworooms", checkpoint)
         points = SWEEP if sweep else []
         total = seeds * episodes * len(protocols) + len(points) * sweep_episodes
         with progress() as bar:

@@ -25,9 +25,7 @@ class LinearLatentModel:
         seed: int = 0,
         frameskip: int = 1,
     ):
-        basis, _ = torch.linalg.qr(
-            torch.randn(dim, 2, generator=torch.Generator().manual_seed(seed))
-        )
+        basis, _ = torch.linalg.qr(torch.randn(dim, 2, generator=torch.Generator().manual_seed(seed)))
         self.embed = basis.T.contiguous()  # [2, D], orthonormal rows
         self.step = step
         self.delay_s = delay_s

@@ -27,9 +27,7 @@ def test_bounce_vanish_happens_behind_the_occluder():
     possible = make_clip("bounce", 4)
     vanish = make_clip("bounce", 4, "vanish")
     # Hidden at the event: the frames only differ once the ball should have reappeared.
-    np.testing.assert_array_equal(
-        possible.frames[vanish.event_step], vanish.frames[vanish.event_step]
-    )
+    np.testing.assert_array_equal(possible.frames[vanish.event_step], vanish.frames[vanish.event_step])
     assert np.isnan(vanish.states["ball_pos"][vanish.event_step, 0]).all()
 
 

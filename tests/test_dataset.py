@@ -10,9 +10,7 @@ import pytest
 from agent_core.data import CollectionSpec, Dataset, collect_dataset, run_episode
 from agent_core.errors import DatasetError, WorldError
 
-SPEC = CollectionSpec(
-    world="tworooms", policy="noisy-expert", episodes=5, steps=12, seed=7, episodes_per_shard=2
-)
+SPEC = CollectionSpec(world="tworooms", policy="noisy-expert", episodes=5, steps=12, seed=7, episodes_per_shard=2)
 
 
 def test_round_trip_matches_a_fresh_rollout(tmp_path):
@@ -51,9 +49,7 @@ def test_interrupted_collection_is_readable_and_resumes(tmp_path):
     resumed = Dataset(out)
     assert resumed.manifest["complete"] is True
     collect_dataset(SPEC, tmp_path / "fresh")
-    np.testing.assert_array_equal(
-        resumed.load_arrays()[0], Dataset(tmp_path / "fresh").load_arrays()[0]
-    )
+    np.testing.assert_array_equal(resumed.load_arrays()[0], Dataset(tmp_path / "fresh").load_arrays()[0])
 
 
 def test_refuses_to_overwrite_unless_forced(tmp_path):

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from agent_core import wiring
 from agent_core.benchmarks.planning import PlanningSetup, benchmark_planning
-from agent_core.planning import PlannerConfig, loading
+from agent_core.planning import PlannerConfig
 from tests.planning_models import LinearLatentModel
 
 
@@ -34,16 +35,15 @@ def test_bad_input_is_one_line_and_exit_2(cli_run, args, message):
 def test_a_checkpoint_for_another_world_is_refused(cli_run, tmp_path):
     folder = tmp_path / "ckpt"
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({"world": "bounce"}))
+    model = {"world": "bounce", "action_dim": 0}
+    (folder / "config.json").write_text(json.dumps({"format": "worldmind-world-model/1", "model": model}))
     result = cli_run("plan", "--goal-seed", "1", "--checkpoint", str(folder))
     assert result.exit_code == 2
-    assert "is for the bounce world, not tworooms" in " ".join(result.stderr.split())
+    assert "checkpoint for world 'bounce', not 'tworooms'" in " ".join(result.stderr.split())
 
 
 def test_plan_runs_one_episode_and_saves_the_trace(cli_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        loading, "load_planning_model", lambda checkpoint, world: LinearLatentModel()
-    )
+    monkeypatch.setattr(wiring, "load_world_model", lambda world, checkpoint: LinearLatentModel())
     png = tmp_path / "trace.png"
     result = cli_run(
         "plan",

@@ -28,9 +28,7 @@ def left_room_episode(seed: int = 3):
     return env, np.array([22.0, 40.0])
 
 
-@pytest.mark.parametrize(
-    ("planner_cls", "frameskip"), [(CEMPlanner, 1), (MPPIPlanner, 1), (CEMPlanner, 3)]
-)
+@pytest.mark.parametrize(("planner_cls", "frameskip"), [(CEMPlanner, 1), (MPPIPlanner, 1), (CEMPlanner, 3)])
 def test_mpc_reaches_a_goal_frame(planner_cls, frameskip):
     env, goal_position = left_room_episode()
     model = LinearLatentModel(frameskip=frameskip)
@@ -73,9 +71,7 @@ def test_object_goals_resolve_through_the_probe():
 
 def test_a_goal_frame_cost_can_add_the_probe_distance():
     model = LinearLatentModel()
-    goal = goal_from_frame(
-        model, make_world("tworooms").reset(seed=3, options={"agent": (20.0, 40.0)})[0]
-    )
+    goal = goal_from_frame(model, make_world("tworooms").reset(seed=3, options={"agent": (20.0, 40.0)})[0])
     planner = CEMPlanner(PlannerConfig(horizon=1, samples=64, iterations=4), action_dim=2)
     start = model.latent_at([20.0, 38.0])
     latent_only = planner.plan(model, start, goal.cost())

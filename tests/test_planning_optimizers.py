@@ -114,17 +114,13 @@ def test_categorical_cem_picks_the_discrete_action_towards_the_goal():
     goal = model.latent_at(START + np.array([4.0, -2.0]))
     result = planner.plan(model, model.latent_at(START)[None], GoalLatentCost(goal, last_only=True))
     assert sorted(map(tuple, result.actions.tolist())) == [(0.0, -1.0), (1.0, 0.0), (1.0, 0.0)]
-    np.testing.assert_allclose(
-        result.positions["agent_pos"][-1], START + np.array([4.0, -2.0]), atol=1e-4
-    )
+    np.testing.assert_allclose(result.positions["agent_pos"][-1], START + np.array([4.0, -2.0]), atol=1e-4)
 
 
 def test_costs_compose_as_weighted_sums():
     model = LinearLatentModel()
     actions = torch.rand(5, 3, 2)
-    rollout = Rollout(
-        model, actions, model.rollout(model.latent_at(START)[None, None].expand(5, 1, -1), actions)
-    )
+    rollout = Rollout(model, actions, model.rollout(model.latent_at(START)[None, None].expand(5, 1, -1), actions))
     goal = GoalLatentCost(model.latent_at(START + 3))
     effort = ActionMagnitudeCost()
     torch.testing.assert_close((2.0 * goal + effort)(rollout), 2 * goal(rollout) + effort(rollout))

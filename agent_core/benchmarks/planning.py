@@ -45,9 +45,7 @@ class PlanningSetup:
 
     planner: str = "cem"
     config: PlannerConfig = field(
-        default_factory=lambda: PlannerConfig(
-            horizon=10, samples=128, iterations=4, time_budget_s=0.1
-        )
+        default_factory=lambda: PlannerConfig(horizon=10, samples=128, iterations=4, time_budget_s=0.1)
     )
     execute: int = 1
     position_weight: float = 0.0  # weight of the agent-probe distance added to the latent cost
@@ -101,9 +99,7 @@ def _start(episode: Episode) -> TwoRoomsEnv:
     return env
 
 
-def policy_success(
-    episode: Episode, budget: int, make_policy: Callable[[TwoRoomsEnv], Policy]
-) -> bool:
+def policy_success(episode: Episode, budget: int, make_policy: Callable[[TwoRoomsEnv], Policy]) -> bool:
     """Whether a behaviour policy gets within the success radius within the budget."""
     env = _start(episode)
     policy = make_policy(env)
@@ -121,14 +117,10 @@ def _random_policy(seed: int) -> Callable[[TwoRoomsEnv], Policy]:
 
 def _expert(episode: Episode) -> Callable[[TwoRoomsEnv], Policy]:
     """The noisy expert walking straight to this episode's goal (the protocol's ceiling)."""
-    return lambda env: NoisyExpertPolicy(
-        env, noise=EXPERT_NOISE, seed=episode.world_seed, target=episode.goal
-    )
+    return lambda env: NoisyExpertPolicy(env, noise=EXPERT_NOISE, seed=episode.world_seed, target=episode.goal)
 
 
-def planner_episode(
-    model: LatentWorldModel, episode: Episode, budget: int, setup: PlanningSetup
-) -> dict[str, Any]:
+def planner_episode(model: LatentWorldModel, episode: Episode, budget: int, setup: PlanningSetup) -> dict[str, Any]:
     """One MPC episode towards the goal frame; returns the episode result as a dict."""
     env = _start(episode)
     goal = goal_from_frame(model, env.frame_with_agent_at(episode.goal))
@@ -188,8 +180,7 @@ def benchmark_planning(
     }
     if sweep:
         report["sweep"] = [
-            _sweep_point(model, setup, samples, iterations, sweep_episodes, on_episode)
-            for samples, iterations in sweep
+            _sweep_point(model, setup, samples, iterations, sweep_episodes, on_episode) for samples, iterations in sweep
         ]
     return report
 

@@ -33,9 +33,7 @@ def benchmark_worlds(steps: int = 5000) -> dict[str, Any]:
     results: dict[str, Any] = {
         "tworooms_steps_per_s": round(_steps_per_second(make_world("tworooms"), steps)),
         "bounce_frames_per_s": round(_steps_per_second(make_world("bounce"), steps)),
-        "tworooms_gym_make_steps_per_s": round(
-            _steps_per_second(gym.make(WORLDS["tworooms"][0]), steps)
-        ),
+        "tworooms_gym_make_steps_per_s": round(_steps_per_second(gym.make(WORLDS["tworooms"][0]), steps)),
         "collect_steps_per_s": round(_collect_steps_per_second(steps)),
         "target_tworooms_steps_per_s": 5000,
     }

@@ -82,10 +82,7 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
 
 def _write_shard(spec: CollectionSpec, index: int, out: Path) -> dict[str, Any]:
     """Collect one shard's episodes and write them as one compressed .npz file."""
-    episodes = [
-        run_episode(spec.world, spec.policy, s, spec.steps, spec.noise)
-        for s in spec.shard_seeds(index)
-    ]
+    episodes = [run_episode(spec.world, spec.policy, s, spec.steps, spec.noise) for s in spec.shard_seeds(index)]
     arrays: dict[str, np.ndarray] = {
         "seeds": np.array([e.seed for e in episodes], dtype=np.int64),
         "frames": np.stack([e.frames for e in episodes]),
@@ -133,17 +130,13 @@ def _prepare_output(out: Path, spec: CollectionSpec, force: bool) -> dict[int, d
             same_spec = manifest["spec"] == asdict(spec)
             complete = bool(manifest["complete"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise DatasetError(
-                f"{manifest_path} is not a worldmind manifest; use --force to replace it"
-            ) from exc
+            raise DatasetError(f"{manifest_path} is not a worldmind manifest; use --force to replace it") from exc
         if complete or not same_spec:
             what = "a complete dataset" if complete else "a dataset collected with other settings"
             raise DatasetError(f"{out} already holds {what}; use --force to overwrite it")
         return {shard["index"]: shard for shard in manifest["shards"]}
     if out.exists() and any(out.iterdir()):
-        raise DatasetError(
-            f"{out} is not empty and holds no dataset; use --force or another folder"
-        )
+        raise DatasetError(f"{out} is not empty and holds no dataset; use --force or another folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"

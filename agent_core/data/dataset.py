@@ -52,9 +52,7 @@ class Dataset:
                 raise ValueError(f"format {self.manifest.get('format')!r}")
             self.shard_records: list[dict[str, Any]] = list(self.manifest["shards"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise DatasetError(
-                f"{manifest_path} is not a valid worldmind manifest ({exc})"
-            ) from exc
+            raise DatasetError(f"{manifest_path} is not a valid worldmind manifest ({exc})") from exc
 
     @property
     def world(self) -> str:
@@ -86,9 +84,7 @@ class Dataset:
                     seeds=data["seeds"],
                     frames=data["frames"],
                     actions=data["actions"],
-                    states={
-                        k[len("state_") :]: data[k] for k in data.files if k.startswith("state_")
-                    },
+                    states={k[len("state_") :]: data[k] for k in data.files if k.startswith("state_")},
                     facts_json=data["facts_json"].tobytes(),
                 )
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
@@ -98,9 +94,7 @@ class Dataset:
         for index in range(len(self.shard_records)):
             yield self.load_shard(index)
 
-    def load_arrays(
-        self, max_episodes: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def load_arrays(self, max_episodes: int | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """(frames [N,T,...], actions [N,T-1,A], states {name: [N,T,...]}) for small datasets."""
         frames, actions, states = [], [], []
         count = 0
@@ -120,9 +114,7 @@ class Dataset:
             {k: np.concatenate([s[k] for s in states])[:n] for k in states[0]},
         )
 
-    def windows(
-        self, length: int, frameskip: int = 1, shuffle: bool = True, seed: int = 0
-    ) -> Iterator[Window]:
+    def windows(self, length: int, frameskip: int = 1, shuffle: bool = True, seed: int = 0) -> Iterator[Window]:
         """Every window of `length` frames `frameskip` apart, one shard in memory at a time.
 
         With `shuffle`, shards are visited in random order and windows within a shard too.
@@ -131,9 +123,7 @@ class Dataset:
         if length < 2 or frameskip < 1:
             raise DatasetError("windows need length >= 2 and frameskip >= 1")
         rng = np.random.default_rng(seed)
-        order = (
-            rng.permutation(len(self.shard_records)) if shuffle else range(len(self.shard_records))
-        )
+        order = rng.permutation(len(self.shard_records)) if shuffle else range(len(self.shard_records))
         span = (length - 1) * frameskip
         for index in order:
             shard = self.load_shard(int(index))

@@ -26,6 +26,7 @@ from agent_core.planning.optimizers import (
     make_planner,
     mppi_weights,
 )
+from agent_core.planning.planner import LatentPlanner
 
 __all__ = [
     "ActionBounds",
@@ -36,6 +37,7 @@ __all__ = [
     "EpisodeResult",
     "Goal",
     "GoalLatentCost",
+    "LatentPlanner",
     "LatentWorldModel",
     "MPPIPlanner",
     "Plan",

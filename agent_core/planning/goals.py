@@ -55,9 +55,7 @@ def goal_from_latent(latent: np.ndarray | torch.Tensor, description: str = "memo
     return Goal(torch.as_tensor(latent).float().reshape(-1), None, description)
 
 
-def goal_from_object(
-    model: LatentWorldModel, current: torch.Tensor, name: str, object_names: Sequence[str]
-) -> Goal:
+def goal_from_object(model: LatentWorldModel, current: torch.Tensor, name: str, object_names: Sequence[str]) -> Goal:
     """Where the object probe, read on the current latent [D], places the object `name`."""
     wanted = name.strip().lower()
     if wanted not in object_names:

@@ -45,6 +45,4 @@ def probe_tensor(model: LatentWorldModel, z: torch.Tensor, key: str) -> torch.Te
         from agent_core.planning.errors import PlanningError
 
         raise PlanningError(f"the world model has no {key!r} probe; it has {sorted(values)}")
-    return torch.as_tensor(
-        np.asarray(values[key]) if not torch.is_tensor(values[key]) else values[key]
-    ).float()
+    return torch.as_tensor(np.asarray(values[key]) if not torch.is_tensor(values[key]) else values[key]).float()

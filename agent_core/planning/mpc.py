@@ -63,9 +63,7 @@ def run_episode(
     `execute` counts model steps; each model step is `frameskip` env steps (see model_timing).
     """
     if budget < 1 or execute < 1:
-        raise PlanningError(
-            f"budget and actions per plan must be positive, got {budget}, {execute}"
-        )
+        raise PlanningError(f"budget and actions per plan must be positive, got {budget}, {execute}")
     frameskip, history_length = model_timing(model)
     goal = np.asarray(goal_position, dtype=np.float64)
     frame, facts = env.render(), env.facts()

@@ -114,9 +114,7 @@ class SamplingPlanner(ABC):
                 iterations += 1
             assert best_actions is not None  # the first iteration always runs
             latents = model.rollout(history, best_actions[None])[0]
-            positions = {
-                key: probe_tensor(model, latents, key).numpy() for key in model.probe(latents[:1])
-            }
+            positions = {key: probe_tensor(model, latents, key).numpy() for key in model.probe(latents[:1])}
         return Plan(
             actions=self._to_model(best_actions).numpy(),
             cost=best_cost,
@@ -135,9 +133,7 @@ class SamplingPlanner(ABC):
         mean = torch.zeros(c.horizon, self.action_dim)
         if warm_start is not None:
             if warm_start.shape != mean.shape:
-                raise PlanningError(
-                    f"warm start has shape {list(warm_start.shape)}, expected {list(mean.shape)}"
-                )
+                raise PlanningError(f"warm start has shape {list(warm_start.shape)}, expected {list(mean.shape)}")
             mean = warm_start.float().clone()
         return {"mean": mean, "std": torch.full_like(mean, c.init_std)}
 
@@ -155,9 +151,7 @@ class SamplingPlanner(ABC):
     def _sample(self, state: dict[str, Any]) -> torch.Tensor: ...
 
     @abstractmethod
-    def _update(
-        self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor
-    ) -> dict[str, Any]: ...
+    def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]: ...
 
 
 class CEMPlanner(SamplingPlanner):
@@ -169,9 +163,7 @@ class CEMPlanner(SamplingPlanner):
     def _sample(self, state: dict[str, Any]) -> torch.Tensor:
         return self._gaussian_sample(state)
 
-    def _update(
-        self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor
-    ) -> dict[str, Any]:
+    def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]:
         elites = actions[torch.topk(costs, self.config.elites, largest=False).indices]
         std = elites.std(dim=0) if len(elites) > 1 else state["std"]
         return {"mean": elites.mean(dim=0), "std": std.clamp_min(self.config.min_std)}
@@ -186,9 +178,7 @@ class MPPIPlanner(SamplingPlanner):
     def _sample(self, state: dict[str, Any]) -> torch.Tensor:
         return self._gaussian_sample(state)
 
-    def _update(
-        self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor
-    ) -> dict[str, Any]:
+    def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]:
         weights = mppi_weights(costs, self.config.temperature)[:, None, None]
         mean = (weights * actions).sum(dim=0)
         var = (weights * (actions - mean).pow(2)).sum(dim=0)
@@ -235,9 +225,7 @@ class CategoricalCEMPlanner(SamplingPlanner):
         index[0] = probs.argmax(dim=-1)
         return torch.nn.functional.one_hot(index, len(self.choices)).float()
 
-    def _update(
-        self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor
-    ) -> dict[str, Any]:
+    def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]:
         elites = actions[torch.topk(costs, self.config.elites, largest=False).indices]
         k = len(self.choices)
         return {"probs": (1 - self.smoothing) * elites.mean(dim=0) + self.smoothing / k}

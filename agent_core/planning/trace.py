@@ -13,15 +13,11 @@ IMAGINED = (80, 220, 255)
 GOAL = (255, 200, 0)
 
 
-def draw_trace(
-    frame: np.ndarray, result: EpisodeResult, goal: np.ndarray, scale: int = 8
-) -> np.ndarray:
+def draw_trace(frame: np.ndarray, result: EpisodeResult, goal: np.ndarray, scale: int = 8) -> np.ndarray:
     """The start frame enlarged `scale` times with imagined paths, the true path and the goal."""
     from PIL import Image, ImageDraw
 
-    image = Image.fromarray(frame).resize(
-        (frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST
-    )
+    image = Image.fromarray(frame).resize((frame.shape[1] * scale, frame.shape[0] * scale), Image.Resampling.NEAREST)
     draw = ImageDraw.Draw(image)
 
     def pixels(points: Any) -> list[tuple[float, float]]:

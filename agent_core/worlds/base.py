@@ -70,9 +70,7 @@ class WorldEnv(gym.Env[np.ndarray, np.ndarray]):
         kind = Event.parse(event)
         if kind not in self.supported_events:
             supported = ", ".join(sorted(e.value for e in self.supported_events))
-            raise WorldError(
-                f"{self.world_name} cannot inject {kind.value!r}; it supports {supported}"
-            )
+            raise WorldError(f"{self.world_name} cannot inject {kind.value!r}; it supports {supported}")
         record = self._apply_event(kind, target)
         self._pending_events.append(record)
         return record

@@ -204,9 +204,7 @@ class BounceEnv(WorldEnv):
         for ball in self.balls:
             if ball.name == name.strip().lower():
                 return ball
-        raise WorldError(
-            f"unknown ball {name!r}; this clip has {', '.join(b.name for b in self.balls)}"
-        )
+        raise WorldError(f"unknown ball {name!r}; this clip has {', '.join(b.name for b in self.balls)}")
 
     def _apply_event(self, event: Event, target: str | None) -> EventRecord:
         ball = self.ball(target)

@@ -60,9 +60,7 @@ def _plan_bounce(seed: int, length: int) -> _BouncePlan:
     env.reset(seed=seed)
     trace: list[tuple[np.ndarray, list[str]]] = []
     for _ in range(length):
-        trace.append(
-            (env.balls[0].position.copy(), [s for b, s in env.contacts if b == env.balls[0].name])
-        )
+        trace.append((env.balls[0].position.copy(), [s for b, s in env.contacts if b == env.balls[0].name]))
         env.step(np.zeros(0))
     rng = np.random.default_rng(seed)
     lo, hi = length // 3, 2 * length // 3
@@ -87,9 +85,7 @@ def _plan_bounce(seed: int, length: int) -> _BouncePlan:
         middle = min(visible_midair, key=lambda t: abs(t - length // 2))
         steps[Event.TELEPORT] = steps[Event.REVERSE] = steps[Event.COLOR_CHANGE] = middle
     solid = {"floor", "left wall", "right wall"}
-    contacts = [
-        t for t, (_, hits) in enumerate(trace) if solid & set(hits) and length // 4 < t < length - 8
-    ]
+    contacts = [t for t, (_, hits) in enumerate(trace) if solid & set(hits) and length // 4 < t < length - 8]
     if contacts:
         steps[Event.PASS_THROUGH] = contacts[0]  # armed just before the step that hits
     return _BouncePlan(occluder_x, steps)
@@ -107,9 +103,7 @@ def make_clip(world: str, seed: int, event: str | Event | None = None, length: i
         plan = _plan_bounce(seed, length)
         options = {"occluder_x": plan.occluder_x}
         if kind is not None and kind not in plan.event_steps:
-            raise WorldError(
-                f"bounce seed {seed} has no clean moment for {kind.value!r} in {length} frames"
-            )
+            raise WorldError(f"bounce seed {seed} has no clean moment for {kind.value!r} in {length} frames")
         event_step = None if kind is None else plan.event_steps[kind]
     else:
         options = {}

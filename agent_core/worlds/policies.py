@@ -68,9 +68,7 @@ class NoisyExpertPolicy:
 
     def __call__(self, facts: dict[str, Any]) -> np.ndarray:
         agent = np.asarray(facts["agent"], dtype=np.float64)
-        if self.target is None or (
-            not self.fixed_target and np.linalg.norm(self.target - agent) < 1.0
-        ):
+        if self.target is None or (not self.fixed_target and np.linalg.norm(self.target - agent) < 1.0):
             self.target = self.env.random_free_point(margin=1.0, rng=self.rng)
         heading = (next_waypoint(self.env, agent, self.target) - agent) / self.env.config.max_step
         norm = float(np.linalg.norm(heading))

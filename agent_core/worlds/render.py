@@ -57,9 +57,7 @@ def stamp(frame: np.ndarray, mask: np.ndarray, center, color) -> None:
 
 def fill_rect(frame: np.ndarray, x0: float, y0: float, x1: float, y1: float, color) -> None:
     """Fill the pixels of the half-open rectangle [x0, x1) x [y0, y1)."""
-    frame[
-        max(int(y0), 0) : max(int(np.ceil(y1)), 0), max(int(x0), 0) : max(int(np.ceil(x1)), 0)
-    ] = color
+    frame[max(int(y0), 0) : max(int(np.ceil(y1)), 0), max(int(x0), 0) : max(int(np.ceil(x1)), 0)] = color
 
 
 def blank(color) -> np.ndarray:

@@ -80,9 +80,7 @@ class TwoRoomsEnv(WorldEnv):
     def room_of(self, position: np.ndarray | tuple[float, float]) -> str:
         return "left" if position[0] < self.wall_center_x else "right"
 
-    def is_free(
-        self, position: np.ndarray | tuple[float, float], radius: float | None = None
-    ) -> bool:
+    def is_free(self, position: np.ndarray | tuple[float, float], radius: float | None = None) -> bool:
         """True when a disc of `radius` (default: the agent's) at `position` touches no wall."""
         r = self.config.agent_radius if radius is None else radius
         x, y = float(position[0]), float(position[1])
@@ -127,9 +125,7 @@ class TwoRoomsEnv(WorldEnv):
     # -- WorldEnv hooks ------------------------------------------------------------------
     def _reset_state(self, options: dict[str, Any]) -> None:
         c = self.config
-        door_center = float(
-            self.np_random.uniform(c.border + c.door_height, FRAME_SIZE - c.border - c.door_height)
-        )
+        door_center = float(self.np_random.uniform(c.border + c.door_height, FRAME_SIZE - c.border - c.door_height))
         self._build_walls(door_center)
         placed: list[np.ndarray] = []
         self.landmarks = []
@@ -188,7 +184,7 @@ class TwoRoomsEnv(WorldEnv):
     def frame_with_agent_at(self, position: np.ndarray | tuple[float, float]) -> np.ndarray:
         """The current scene with the agent drawn at `position` (e.g. to render a goal)."""
         frame = self._background.copy()
-        stamp(frame, shape_mask("square", 1), position, self.config.colors["agent"])
+        stamp(frame, shape_mask("square", 2), position, self.config.colors["agent"])
         return frame
 
     def _facts(self) -> dict[str, Any]:
@@ -207,11 +203,7 @@ class TwoRoomsEnv(WorldEnv):
                 }
                 for m in present
             },
-            "near": [
-                m.name
-                for m in present
-                if np.linalg.norm(m.position - self.agent) <= self.config.reach
-            ],
+            "near": [m.name for m in present if np.linalg.norm(m.position - self.agent) <= self.config.reach],
             "visible": [m.name for m in present if self.line_of_sight(self.agent, m.position)],
         }
 
@@ -252,9 +244,7 @@ class TwoRoomsEnv(WorldEnv):
         for mark in self.landmarks:
             if mark.name == name.strip().lower():
                 return mark
-        raise WorldError(
-            f"unknown object {name!r}; this world has {', '.join(m.name for m in self.landmarks)}"
-        )
+        raise WorldError(f"unknown object {name!r}; this world has {', '.join(m.name for m in self.landmarks)}")
 
     def _apply_event(self, event: Event, target: str | None) -> EventRecord:
         details: dict[str, Any] = {}

@@ -1,0 +1,29 @@
+"""The agent's side of the language layer: Understanding -> Request, record -> sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from agent_core.ports import Request
+from language import IntentParser, Verbalizer
+
+
+class Broca:
+    def __init__(self, parser: IntentParser, verbalizer: Verbalizer) -> None:
+        self.parser = parser
+        self.verbalizer = verbalizer
+
+    def understand(self, text: str, vocabulary: list[str]) -> Request:
+        understanding = self.parser.parse(text, vocabulary)
+        intent = understanding.intent
+        if understanding.status == "clarify":
+            return Request(kind="clarify", message=understanding.message)
+        if understanding.status == "reject" or intent is None or intent.kind == "unknown":
+            return Request(kind="reject", message=understanding.message)
+        return Request(
+            kind=intent.kind, targets=list(intent.targets), question=intent.question or "", raw=intent.model_dump()
+        )
+
+    def verbalize(self, record: dict[str, Any], on_token: Callable[[str], None] | None = None) -> str:
+        return self.verbalizer.say(record, on_token)

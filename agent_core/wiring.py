@@ -1,0 +1,73 @@
+"""Assembling a real agent: shipped checkpoint, memory database, language model, planner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from agent_core.agent import Agent
+from agent_core.broca import Broca
+from agent_core.perception import Perception
+from agent_core.planning import LatentPlanner
+from agent_core.settings import data_dir
+from agent_core.worlds import make_world
+from language import IntentParser, Verbalizer
+from language.chat_models import load_chat_model
+from language.model_files import DEFAULT_MODEL
+from memory import MemoryStore
+from memory.store import sqlite_url
+from world_model import CheckpointError, WorldModel
+
+
+def shipped_checkpoint(world: str) -> Path:
+    """The checkpoint folder shipped inside the world_model package for `world`."""
+    return Path(str(resources.files("world_model").joinpath("checkpoints", world)))
+
+
+def load_world_model(world: str, checkpoint: Path | None = None) -> WorldModel:
+    """Load `checkpoint` (default: the shipped one) and check that it is for `world`."""
+    path = checkpoint or shipped_checkpoint(world)
+    if checkpoint is None and not (path / "config.json").exists():
+        raise CheckpointError(f"no shipped checkpoint for {world!r}; train one with `worldmind train --world {world}`")
+    return WorldModel.load(path, world=world)
+
+
+def default_db_url() -> str:
+    return sqlite_url(data_dir() / "memory.sqlite")
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    world: str = "tworooms"
+    seed: int = 0
+    namespace: str = "default"
+    db_url: str | None = None
+    checkpoint: Path | None = None
+    llm: str | None = None  # a model name, a GGUF path, or "fake" (deterministic, for tests)
+    planner: str = "cem"
+    rephrase: bool = True  # let the LLM rephrase template sentences (fact-checked)
+
+
+def open_agent(options: AgentOptions) -> Agent:
+    """Everything checked before anything is written: checkpoint, then database, then LLM."""
+    world = make_world(options.world)
+    world.reset(seed=options.seed)
+    model = load_world_model(options.world, options.checkpoint)
+    perception = Perception(model)
+    movable = bool(world.action_space.shape and world.action_space.shape[0]) and "agent_pos" in model.probes
+    planner = LatentPlanner(model, options.planner) if movable else None
+    chat_model = load_chat_model(options.llm or DEFAULT_MODEL, data_dir() / "models")
+    broca = Broca(IntentParser(chat_model), Verbalizer(chat_model if options.rephrase else None))
+    memory = MemoryStore(options.db_url or default_db_url(), options.namespace, model.config.latent_dim)
+    return Agent(
+        world,
+        perception,
+        planner,
+        memory,
+        broca,
+        namespace=options.namespace,
+        seed=options.seed,
+        surprise_threshold=perception.surprise_threshold,
+        history=model.config.history,
+    )

@@ -1,0 +1,44 @@
+"""`worldmind ask "..."`: a question answered from the agent's memory, with its sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from agent_core.wiring import AgentOptions, open_agent
+from cli import options
+from cli.console import out, print_json
+
+
+def ask(
+    question: str = typer.Argument(..., help='For example: "where did you last see the blue box?"'),
+    world: str = options.WORLD,
+    seed: int = options.SEED,
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    checkpoint: Path | None = options.CHECKPOINT,
+    llm: str | None = options.LLM,
+    as_json: bool = options.JSON,
+) -> None:
+    """Answer from memory through the language layer, listing the memories used."""
+    agent = open_agent(
+        AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
+    )
+    try:
+        turn = agent.ask(question)
+    finally:
+        agent.close()
+    if as_json:
+        print_json(turn.to_dict())
+        return
+    out.print(turn.reply)
+    for memory in turn.memories_used:
+        out.print(
+            f"  [dim]memory #{memory['id']} (episode {memory['episode']}, step {memory['step']}): "
+            f"{memory['caption']}[/]"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)

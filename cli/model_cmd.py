@@ -1,0 +1,159 @@
+"""`worldmind train`, `worldmind probe`, `worldmind surprise`: the world model from the terminal."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from agent_core.model_training import default_datasets, load_training_data, train_world_model
+from agent_core.wiring import load_world_model, shipped_checkpoint
+from agent_core.worlds.clips import make_clip
+from cli.bench_cmd import bench_app
+from cli.console import err, out, print_json, progress
+from world_model import TrainConfig
+from world_model.config import load_config_file
+
+
+def train_command(
+    out_dir: Path = typer.Option(..., "--out", help="Checkpoint folder (resumed if it holds a run)."),
+    world: str = typer.Option("tworooms", "--world", help="World name."),
+    data: list[Path] = typer.Option([], "--data", help="Dataset folder(s); default: collect the world's recipe."),
+    config: Path | None = typer.Option(None, "--config", help="JSON with 'model' and 'train' overrides."),
+    steps: int | None = typer.Option(None, "--steps", min=1, help="Training steps (overrides the config)."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (overrides the config)."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also train the pixel-space baseline."),
+) -> None:
+    """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
+    overrides: dict = {}
+    train_config = TrainConfig()
+    if config is not None:
+        run = load_config_file(config, world, 0)
+        overrides = {k: v for k, v in json.loads(config.read_text()).get("model", {}).items()}
+        train_config = run.train
+    if steps is not None or seed is not None:
+        train_config = TrainConfig(
+            **{
+                **train_config.__dict__,
+                **({"steps": steps} if steps else {}),
+                **({"seed": seed} if seed is not None else {}),
+            }
+        )
+    paths = data or default_datasets(world, out_dir / "data")
+    training_data, digest = load_training_data(world, paths)
+    command = "worldmind " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    with progress() as bar:
+        task = bar.add_task(f"train {world}", total=train_config.steps, status="")
+
+        def on_log(step: int, metrics: dict[str, float]) -> None:
+            shown = " ".join(
+                f"{k}={v:.3g}"
+                for k, v in metrics.items()
+                if k in ("prediction", "sigreg", "idm", "std_min", "eff_rank", "steps_per_s")
+            )
+            bar.update(task, completed=step, status=shown)
+
+        _, metrics = train_world_model(
+            world, training_data, digest, out_dir, overrides, train_config, command, on_log, baseline
+        )
+    print_json(metrics)
+    err.print(f"checkpoint written to {out_dir}")
+
+
+def probe_command(
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
+    world: str = typer.Option("tworooms", "--world", help="World name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Probe R^2 per physical quantity, as measured on held-out frames when the model was made."""
+    model = load_world_model(world, checkpoint)
+    r2 = model.metadata.get("probe_r2", {})
+    if as_json:
+        print_json(r2)
+        return
+    for name, value in r2.items():
+        out.print(f"{name:20s} R^2 = {value:.3f}")
+
+
+def surprise_command(
+    world: str = typer.Option("bounce", "--world", help="World name."),
+    clip: int = typer.Option(0, "--clip", min=0, help="Clip seed."),
+    event: str | None = typer.Option(None, "--event", help="Event to inject (default: the possible clip)."),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
+    length: int = typer.Option(48, "--length", min=16, help="Frames in the clip."),
+    png: Path | None = typer.Option(None, "--png", help="Also plot the curve to this PNG."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The per-step surprise curve of one clip (with an optional impossible event)."""
+    model = load_world_model(world, checkpoint)
+    shown = make_clip(world, clip, event, length)
+    curve = model.surprise(shown.frames, shown.actions)
+    k = model.config.frameskip
+    steps = [(i + 1) * k for i in range(len(curve))]
+    record = {
+        "world": world,
+        "clip": clip,
+        "event": event,
+        "event_step": shown.event_step,
+        "steps": steps,
+        "surprise": [round(float(v), 4) for v in curve],
+        "threshold": model.metadata.get("surprise_threshold"),
+    }
+    if png is not None:
+        from agent_core.plots import plot_curve
+
+        plot_curve(
+            steps,
+            curve.tolist(),
+            png,
+            marks={shown.event_step: event} if event else {},
+            threshold=model.metadata.get("surprise_threshold"),
+        )
+        err.print(f"wrote {png}")
+    if as_json:
+        print_json(record)
+        return
+    from cli.chat_view import sparkline
+
+    out.print(sparkline(list(curve), width=len(curve)))
+    for step, value in zip(steps, curve, strict=True):
+        flag = " <- event" if shown.event_step is not None and step - k < shown.event_step <= step else ""
+        out.print(f"step {step:3d}  {value:8.3f}{flag}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)
+    app.command("probe")(probe_command)
+    app.command("surprise")(surprise_command)
+
+
+@bench_app.command("surprise")
+def bench_surprise(
+    worlds: list[str] = typer.Option(["bounce", "tworooms"], "--world", help="World(s) to test."),
+    seeds: int = typer.Option(40, "--seeds", min=1, help="Held-out clip seeds per world."),
+    first_seed: int = typer.Option(100_000, "--first-seed", min=0, help="First held-out seed."),
+    length: int = typer.Option(48, "--length", min=16, help="Frames per clip."),
+    as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+) -> None:
+    """Pairwise accuracy and AUROC per violation type, JEPA vs pixel baseline, plus probe R^2."""
+    from agent_core.benchmarks.surprise import clip_pairs, score_pairs
+    from world_model.pixel_baseline import PixelPredictor
+
+    report = {}
+    for world in worlds:
+        model = load_world_model(world)
+        scorers = {"jepa": model.surprise}
+        baseline_dir = shipped_checkpoint(world)
+        if (baseline_dir / "pixel.json").exists():
+            scorers["pixel"] = PixelPredictor.load(baseline_dir).surprise
+        pairs = clip_pairs(world, range(first_seed, first_seed + seeds), length)
+        report[world] = {
+            "events": score_pairs(pairs, scorers),
+            "probe_r2": model.metadata.get("probe_r2", {}),
+            "train_wall_s": model.metadata.get("train_wall_s"),
+            "train_steps_per_s": model.metadata.get("final_metrics", {}).get("steps_per_s"),
+        }
+    print_json(report)

@@ -1,0 +1,65 @@
+"""`worldmind replay SCRIPT.yaml`: run an episode script, check its expectations, write a report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from agent_core.episode_script import load_script
+from agent_core.replay import run_script, write_report
+from agent_core.wiring import AgentOptions, open_agent
+from cli import options
+from cli.console import err, print_json, progress
+
+EXIT_EXPECTATION_FAILED = 1
+
+
+def replay(
+    script_path: Path = typer.Argument(..., metavar="SCRIPT.yaml", help="Episode script."),
+    report_dir: Path = typer.Option(Path("replay-report"), "--report", help="Folder for report.md and surprise.png."),
+    namespace: str | None = typer.Option(
+        None, "--namespace", "-n", help="Memory namespace (default: the script's, else a fresh one)."
+    ),
+    db: str | None = options.DB,
+    checkpoint: Path | None = options.CHECKPOINT,
+    llm: str | None = options.LLM,
+    as_json: bool = options.JSON,
+) -> None:
+    """Replay a scripted episode; exit 1 if an expectation fails, 2 if the script is invalid."""
+    script = load_script(script_path)
+    fresh = f"replay-{script_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    agent = open_agent(
+        AgentOptions(
+            world=script.world,
+            seed=script.seed,
+            db_url=db,
+            checkpoint=checkpoint,
+            llm=llm,
+            namespace=namespace or script.namespace or fresh,
+        )
+    )
+    try:
+        with progress() as bar:
+            task = bar.add_task(f"replay {script_path.name}", total=len(script.steps), status="")
+
+            def on_step(index, step, turn) -> None:
+                bar.update(task, advance=1, status=f"{step.kind}")
+
+            result = run_script(script, agent, on_step)
+    finally:
+        agent.close()
+    files = write_report(result, report_dir)
+    if as_json:
+        print_json(result.to_dict())
+    for check in result.checks:
+        mark = "[green]ok[/]" if check.passed else "[red]FAILED[/]"
+        err.print(f"step {check.step_index}: {check.expectation}: {mark} ({check.detail})")
+    err.print(f"report: {', '.join(str(f) for f in files)}")
+    if not result.passed:
+        raise typer.Exit(EXIT_EXPECTATION_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("replay")(replay)

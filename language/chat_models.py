@@ -1,0 +1,128 @@
+"""Chat models behind langchain-core's interface: llama.cpp (xllamacpp) for the real GGUF
+model, and a deterministic keyword model that tests use instead of loading weights.
+
+Any other LangChain chat model (a local server, a hosted API) can be passed to the parser
+and verbalizer instead; both only use `invoke` with plain messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A GGUF model served in-process by xllamacpp; schema-constrained output via `json_schema`.
+
+    The server keeps the KV cache of the last prompt, so a fixed few-shot prefix is only
+    evaluated once: later calls pay for the user's words and the short JSON answer.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_path: str
+    threads: int = 2
+    context: int = 4096
+    max_tokens: int = 64
+    _server: Any = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "xllamacpp"
+
+    def _ensure_server(self) -> Any:
+        if self._server is None:
+            import xllamacpp
+
+            params = xllamacpp.CommonParams()
+            params.model.path = self.model_path
+            params.n_ctx = self.context
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
+            self._server = xllamacpp.Server(params)
+        return self._server
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        request: dict[str, Any] = {
+            "messages": [{"role": ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages],
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "temperature": 0.0,
+            "cache_prompt": True,
+        }
+        if "json_schema" in kwargs:
+            request["response_format"] = {"type": "json_object", "schema": kwargs["json_schema"]}
+        if stop:
+            request["stop"] = stop
+        response = self._ensure_server().handle_chat_completions(request)
+        if isinstance(response, str):
+            response = json.loads(response)
+        if "error" in response:
+            raise RuntimeError(f"llama.cpp error: {response['error']}")
+        text = response["choices"][0]["message"]["content"]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+class KeywordChatModel(BaseChatModel):
+    """Deterministic stand-in for tests: answers intent prompts by keyword rules and
+    verbalization prompts by echoing the template sentence it is given."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "keyword-fake"
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        text = str(messages[-1].content)
+        if "json_schema" in kwargs:
+            answer = json.dumps(self._intent(text, kwargs["json_schema"]))
+        else:
+            match = re.search(r"Sentence: (.*)", text)
+            answer = match.group(1) if match else text
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=answer))])
+
+    @staticmethod
+    def _intent(text: str, schema: dict[str, Any]) -> dict[str, Any]:
+        lowered = text.lower()
+        names = schema["properties"]["targets"]["items"]["enum"]
+        targets = sorted((n for n in names if n in lowered), key=lowered.index)
+        if "?" in lowered or lowered.startswith(("where", "what", "why", "when")):
+            question = (
+                "surprise"
+                if "surpris" in lowered
+                else "where"
+                if "where" in lowered
+                else "why"
+                if "why" in lowered
+                else "what_seen"
+            )
+            return {"kind": "question", "targets": targets, "question": question}
+        for kind, cue in (
+            ("forget", "forget"),
+            ("stop", "stop"),
+            ("explore", "explore"),
+            ("help", "help"),
+            ("status", "status"),
+        ):
+            if cue in lowered:
+                return {"kind": kind, "targets": []}
+        return {"kind": "go" if targets or "go" in lowered else "unknown", "targets": targets}
+
+
+def load_chat_model(name: str, cache_dir: Path, threads: int = 2) -> BaseChatModel:
+    """'fake' for the keyword test model, else a GGUF model name or path (verified)."""
+    if name == "fake":
+        return KeywordChatModel()
+    from language.model_files import model_path
+
+    return LlamaCppChatModel(model_path=str(model_path(name, cache_dir)), threads=threads)

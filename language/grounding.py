@@ -1,0 +1,72 @@
+"""Checking an intent against the user's own words and the world's vocabulary.
+
+An LLM can hallucinate: every object in the intent must be named (or unambiguously
+described by its colour or its kind) in the text, and must exist in the world. Objects the
+user names that the world does not have turn into a clarifying question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from language.intents import Intent, Understanding
+
+COLOURS = ("red", "blue", "green", "yellow", "purple", "orange", "cyan", "white", "black", "pink", "brown")
+THINGS = ("ball", "box", "key", "star", "ring", "cone", "cube", "door", "elephant", "chair", "table", "car", "dog")
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def mentioned(name: str, text: str) -> bool:
+    """The object is named in the text: its colour or its kind (tolerating a one-letter typo)."""
+    tokens = words(text)
+    return any(_close(part, token) for part in name.split() for token in tokens)
+
+
+def _close(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 3:
+        return False
+    mismatches = sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
+    return mismatches <= 1
+
+
+def unknown_objects(text: str, vocabulary: list[str]) -> list[str]:
+    """Colour+thing phrases in the text that name nothing in this world ("the purple elephant")."""
+    tokens = words(text)
+    known_parts = {part for name in vocabulary for part in name.split()}
+    found = []
+    for i, token in enumerate(tokens):
+        if token in THINGS and token not in known_parts:
+            colour = tokens[i - 1] if i and tokens[i - 1] in COLOURS else ""
+            found.append(f"{colour} {token}".strip())
+        elif token in THINGS and i and tokens[i - 1] in COLOURS:
+            phrase = f"{tokens[i - 1]} {token}"
+            if phrase not in vocabulary:
+                found.append(phrase)
+    return found
+
+
+def ground(intent: Intent, text: str, vocabulary: list[str]) -> Understanding:
+    """Accept the intent only if its objects exist and are grounded in the text."""
+    missing = unknown_objects(text, vocabulary)
+    if missing and intent.kind in ("go", "question"):
+        options = ", ".join(vocabulary)
+        return Understanding(status="clarify", message=f"I don't know any {missing[0]}; I can see {options}.")
+    for target in intent.targets:
+        if target not in vocabulary:
+            return Understanding(
+                status="clarify", message=f"There is no {target} here; I know {', '.join(vocabulary)}."
+            )
+        if not mentioned(target, text):
+            return Understanding(status="reject", message=f"I could not tell which object you meant by {text!r}.")
+    if intent.kind == "go" and not intent.targets:
+        return Understanding(status="clarify", message=f"Where should I go? I know {', '.join(vocabulary)}.")
+    if intent.kind == "unknown":
+        return Understanding(
+            status="reject", message="I can move to objects, explore, and answer questions about what I saw."
+        )
+    return Understanding(status="ok", intent=intent)

@@ -1,0 +1,51 @@
+"""Text -> validated Intent through a chat model with schema-constrained decoding."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import ValidationError
+
+from language.grounding import ground
+from language.intents import Intent, Understanding, intent_schema
+
+MAX_CHARS = 400
+
+
+@cache
+def _prompt() -> dict[str, Any]:
+    return json.loads(resources.files("language").joinpath("data", "intent_prompt.json").read_text())
+
+
+class IntentParser:
+    def __init__(self, chat_model: BaseChatModel) -> None:
+        self.chat_model = chat_model
+
+    def messages(self, text: str, vocabulary: list[str]) -> list[BaseMessage]:
+        """System rules, few-shot pairs (compact JSON), then the user's text."""
+        prompt = _prompt()
+        messages: list[BaseMessage] = [SystemMessage(prompt["system"].replace("{vocabulary}", ", ".join(vocabulary)))]
+        for example in prompt["examples"]:
+            messages.append(HumanMessage(example["text"]))
+            messages.append(AIMessage(json.dumps(example["intent"], separators=(",", ":"))))
+        messages.append(HumanMessage(text))
+        return messages
+
+    def parse(self, text: str, vocabulary: list[str]) -> Understanding:
+        """Understand `text`; anything that fails validation is rejected, never acted on."""
+        text = text.strip()
+        if not text:
+            return Understanding(status="reject", message="Say something: a place to go or a question.")
+        if len(text) > MAX_CHARS:
+            return Understanding(status="reject", message=f"That is too long for me ({len(text)} characters).")
+        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(vocabulary))
+        try:
+            intent = Intent.model_validate_json(str(reply.content))
+        except ValidationError:
+            return Understanding(status="reject", message="I did not understand that; try 'go to the red ball'.")
+        return ground(intent, text, vocabulary)

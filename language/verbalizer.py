@@ -1,0 +1,112 @@
+"""Structured record -> one or two sentences, with no fact the record does not hold.
+
+Templates give a faithful sentence for every record kind. A chat model may rephrase it, but
+its sentence is only used when every colour, object, number and room in it appears in the
+record; otherwise the template sentence stands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from language.grounding import COLOURS, THINGS
+
+
+def _join(items: list[str]) -> str:
+    items = [f"the {i}" for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else "nothing"
+
+
+TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "reached": lambda r: f"I reached {_join(r['objects'])} in {r['steps']} steps; I am in the {r['room']} room.",
+    "not_reached": lambda r: (
+        f"I could not reach the {r['object']} within {r['steps']} steps; the closest I got was {r['distance']} pixels."
+    ),
+    "not_found": lambda r: f"I looked for the {r['object']} for {r['steps']} steps but did not see it.",
+    "explored": lambda r: (
+        f"I explored for {r['steps']} steps and I am in the {r['room']} room, seeing {_join(r['seeing'])}."
+    ),
+    "last_seen": lambda r: (
+        f"I last saw the {r['object']} in the {r['room']} room at step {r['step']}, "
+        f"near ({r['position'][0]}, {r['position'][1]})."
+    ),
+    "never_seen": lambda r: f"I have not seen the {r['object']} yet.",
+    "surprises": lambda r: (
+        "The most surprising moments: "
+        + "; ".join(f"step {m['step']} ({m['caption']}, surprise {m['surprise']})" for m in r["moments"])
+        + "."
+        if r["moments"]
+        else "Nothing has surprised me yet."
+    ),
+    "recent": lambda r: (
+        "Recently: " + "; ".join(f"step {m['step']}: {m['caption']}" for m in r["moments"]) + "."
+        if r["moments"]
+        else "I have no memories yet."
+    ),
+    "why": lambda r: (
+        f"I was planning to reach the point {r['plan']['goal']}, choosing the actions whose imagined "
+        "future got closest to it."
+        if r.get("plan")
+        else "I have not planned anything yet."
+    ),
+    "surprise": lambda r: (
+        f"That was surprising: at step {r['step']} my prediction error was {r['surprise']}, "
+        f"above my threshold of {r['threshold']}" + (f" ({', '.join(r['events'])})." if r.get("events") else ".")
+    ),
+    "event_unnoticed": lambda r: f"The {r['event']} of the {r['object']} did not surprise me.",
+    "moved": lambda r: (
+        f"I moved for {r['steps']} steps" + (f" and I am in the {r['room']} room." if r.get("room") else ".")
+    ),
+    "confirm": lambda r: f"Do you really want me to {r['action']}? Say 'yes' to confirm.",
+    "forgotten": lambda r: f"I forgot {r['count']} memories.",
+    "clarify": lambda r: r["message"],
+    "reject": lambda r: r["message"],
+    "stopped": lambda r: "I stopped.",
+    "status": lambda r: f"I am in the {r['room']} room at step {r['step']}, next to {_join(r['near'])}.",
+    "help": lambda r: f"I can go to {_join(r['objects'])}, explore, and tell you what I saw or what surprised me.",
+    "cannot_move": lambda r: f"In the {r['world']} world I can only watch.",
+}
+
+
+def facts_in(sentence: str) -> set[str]:
+    """Checkable facts in a sentence: numbers, colours, object kinds and rooms."""
+    tokens = re.findall(r"[a-z]+|\d+", sentence.lower())
+    return {t for t in tokens if t.isdigit() or t in COLOURS or t in THINGS or t in ("left", "right")}
+
+
+def template_sentence(record: dict[str, Any]) -> str:
+    kind = record.get("kind", "")
+    if kind not in TEMPLATES:
+        raise ValueError(f"no sentence template for record kind {kind!r}")
+    return TEMPLATES[kind](record)
+
+
+class Verbalizer:
+    """Say a record. With a chat model, it rephrases; the fact check guards every rephrasing."""
+
+    def __init__(self, chat_model: BaseChatModel | None = None) -> None:
+        self.chat_model = chat_model
+
+    def say(self, record: dict[str, Any], on_token: Callable[[str], None] | None = None) -> str:
+        sentence = template_sentence(record)
+        if self.chat_model is not None:
+            messages = [
+                SystemMessage(
+                    "Rephrase the sentence naturally in at most two sentences. Keep every "
+                    "number, colour, object and room exactly; add nothing."
+                ),
+                HumanMessage(f"Sentence: {sentence}"),
+            ]
+            candidate = str(self.chat_model.invoke(messages, max_tokens=60).content).strip()
+            allowed = facts_in(sentence) | facts_in(str(record))
+            if candidate and facts_in(candidate) <= allowed:
+                sentence = candidate
+        if on_token:
+            for word in sentence.split(" "):
+                on_token(word + " ")
+        return sentence

@@ -1,0 +1,142 @@
+"""The JEPA world model: regularisers, checkpoints, training behaviour, surprise, probes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from agent_core.data import CollectionSpec, collect_dataset
+from agent_core.model_training import load_training_data, new_model, train_world_model
+from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
+from world_model.regularizers import covariance_term, effective_rank, sigreg, variance_term
+from world_model.training import TrainingData, train
+
+TINY = {"channels": (8, 8, 8, 8), "latent_dim": 16, "predictor_hidden": 32, "frameskip": 2}
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    collect_dataset(CollectionSpec("tworooms", "random", episodes=8, steps=24), root / "tw")
+    return load_training_data("tworooms", [root / "tw"])
+
+
+def test_sigreg_scores_gaussian_low_and_collapsed_or_shifted_high():
+    generator = torch.Generator().manual_seed(0)
+    gaussian = torch.randn(512, 16, generator=generator)
+    collapsed = torch.zeros(512, 16) + 0.01 * torch.randn(512, 16, generator=generator)
+    shifted = gaussian + 2.0
+    low = sigreg(gaussian, generator=torch.Generator().manual_seed(1))
+    assert low < 0.5 * sigreg(collapsed, generator=torch.Generator().manual_seed(1))
+    assert low < 0.5 * sigreg(shifted, generator=torch.Generator().manual_seed(1))
+    assert effective_rank(gaussian) > 10 > effective_rank(torch.randn(512, 1) @ torch.ones(1, 16))
+
+
+def test_regularizer_gradients_push_away_from_collapse():
+    latents = (0.01 * torch.randn(256, 8)).requires_grad_()
+    variance_term(latents).backward()
+    grad = latents.grad
+    assert grad is not None and torch.isfinite(grad).all()
+    # A gradient step on the variance hinge increases every dimension's spread.
+    assert ((latents - 10 * grad).std(0) > latents.std(0)).all()
+    correlated = torch.randn(256, 1).repeat(1, 4).requires_grad_()
+    loss = covariance_term(correlated)
+    loss.backward()
+    assert loss > 0 and torch.isfinite(correlated.grad).all()
+    spread = torch.randn(64, 8, requires_grad=True)
+    sigreg(spread).backward()
+    assert torch.isfinite(spread.grad).all() and spread.grad.abs().sum() > 0
+
+
+def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path):
+    model = new_model("tworooms", TINY).eval()
+    model.set_probe("agent_pos", torch.randn(17, 2), (2,))
+    model.save(tmp_path / "ck", note="x")
+    loaded = WorldModel.load(tmp_path / "ck", world="tworooms")
+    frames = np.random.default_rng(0).integers(0, 255, (3, 64, 64, 3), dtype=np.uint8)
+    with torch.inference_mode():
+        torch.testing.assert_close(model.encode(frames), loaded.encode(frames))
+    np.testing.assert_allclose(model.probe(np.ones(16))["agent_pos"], loaded.probe(np.ones(16))["agent_pos"])
+    with pytest.raises(CheckpointError, match="world 'tworooms', not 'bounce'"):
+        WorldModel.load(tmp_path / "ck", world="bounce")
+    (tmp_path / "ck" / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match=r"model\.safetensors"):
+        WorldModel.load(tmp_path / "ck")
+    other = new_model("tworooms", {**TINY, "latent_dim": 8})
+    other.save(tmp_path / "other")
+    config = json.loads((tmp_path / "other" / "config.json").read_text())
+    config["model"]["latent_dim"] = 16
+    (tmp_path / "other" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="does not match"):
+        WorldModel.load(tmp_path / "other")
+    with pytest.raises(CheckpointError, match="no world-model checkpoint"):
+        WorldModel.load(tmp_path / "missing")
+
+
+def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path):
+    data, _ = tiny_data
+    torch.manual_seed(0)
+    model = new_model("tworooms", TINY)
+    logged = []
+    train(
+        model,
+        data,
+        TrainConfig(steps=200, batch_size=8, log_every=10, checkpoint_every=100),
+        tmp_path / "ck",
+        on_log=lambda step, metrics: logged.append(metrics),
+    )
+    assert logged[-1]["total"] < logged[0]["total"]
+    assert logged[-1]["std_min"] > 0.05  # no dimension collapsed
+    assert WorldModel.load(tmp_path / "ck").metadata["step"] == 200
+
+
+def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path):
+    data, _ = tiny_data
+    config = TrainConfig(steps=10, batch_size=4, log_every=5, checkpoint_every=5)
+    train(new_model("tworooms", TINY), data, config, tmp_path / "ck")
+    longer = TrainConfig(**{**config.__dict__, "steps": 15})
+    steps_seen = []
+    train(
+        new_model("tworooms", TINY),
+        data,
+        longer,
+        tmp_path / "ck",
+        on_log=lambda s, m: steps_seen.append(s),
+    )
+    assert steps_seen == [15]
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path):
+    data, _ = tiny_data
+    train(
+        new_model("tworooms", TINY),
+        data,
+        TrainConfig(steps=5, batch_size=4, checkpoint_every=5),
+        tmp_path / "ck",
+    )
+    before = (tmp_path / "ck" / "model.safetensors").read_bytes()
+    poisoned = TrainingData(data.frames, np.full_like(data.actions, np.nan), data.states)
+    with pytest.raises(TrainingError, match="at step 6"):
+        train(
+            new_model("tworooms", TINY),
+            poisoned,
+            TrainConfig(steps=10, batch_size=4, checkpoint_every=1),
+            tmp_path / "ck",
+        )
+    assert (tmp_path / "ck" / "model.safetensors").read_bytes() == before
+    assert WorldModel.load(tmp_path / "ck").metadata["step"] == 5
+
+
+def test_trained_model_reports_surprise_and_probes(tiny_data, tmp_path):
+    data, digest = tiny_data
+    model, _ = train_world_model("tworooms", data, digest, tmp_path / "ck", TINY, TrainConfig(steps=10, batch_size=4))
+    curve = model.surprise(data.frames[0], data.actions[0])
+    assert curve.shape == ((data.frames.shape[1] - 1) // 2,) and np.isfinite(curve).all()
+    decoded = model.probe(model.encode(data.frames[0, :3]).detach())
+    assert decoded["agent_pos"].shape == (3, 2) and decoded["object_pos"].shape == (3, 3, 2)
+    saved = WorldModel.load(tmp_path / "ck")
+    assert saved.metadata["surprise_threshold"] > 0 and "agent_pos" in saved.metadata["probe_r2"]
+    assert saved.metadata["data_manifest_sha256"] == digest

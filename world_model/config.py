@@ -1,0 +1,92 @@
+"""Architecture and training settings, stored as JSON next to every checkpoint."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from world_model.errors import ModelInputError
+
+Regularizer = Literal["sigreg", "vicreg"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    world: str
+    action_dim: int
+    latent_dim: int = 64
+    history: int = 3  # latents the predictor sees; >1 lets it infer velocities
+    channels: tuple[int, int, int, int] = (16, 32, 32, 32)
+    predictor_hidden: int = 256
+    regularizer: Regularizer = "vicreg"
+    sigreg_weight: float = 0.1
+    sigreg_projections: int = 256
+    variance_weight: float = 1.0
+    covariance_weight: float = 0.04
+    temporal_weight: float = 0.0
+    idm_weight: float = 1.0
+    frameskip: int = 1  # env steps per model step; actions arrive as blocks of frameskip actions
+
+    def __post_init__(self) -> None:
+        if self.regularizer not in ("sigreg", "vicreg"):
+            raise ModelInputError(f"regularizer must be 'sigreg' or 'vicreg', got {self.regularizer!r}")
+        if len(self.channels) != 4:
+            raise ModelInputError(f"channels lists four widths, got {list(self.channels)}")
+        if self.latent_dim < 2 or self.history < 1 or self.action_dim < 0:
+            raise ModelInputError("latent_dim >= 2, history >= 1 and action_dim >= 0 are required")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 3000
+    batch_size: int = 48
+    rollout_steps: int = 2  # teacher forcing over the window plus this many autoregressive steps
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    checkpoint_every: int = 500
+    log_every: int = 25
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": asdict(self.model), "train": asdict(self.train)}
+
+
+def _build(cls: type, data: dict[str, Any], source: str) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ModelInputError(f"{source}: unknown {cls.__name__} keys {sorted(unknown)}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ModelInputError(f"{source}: {exc}") from None
+
+
+def model_config_from_dict(data: dict[str, Any], source: str = "config") -> ModelConfig:
+    return _build(ModelConfig, data, source)
+
+
+def train_config_from_dict(data: dict[str, Any], source: str = "config") -> TrainConfig:
+    return _build(TrainConfig, data, source)
+
+
+def load_config_file(path: Path, world: str, action_dim: int) -> RunConfig:
+    """A JSON file with optional "model" and "train" sections overriding the defaults."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelInputError(f"cannot read config {path}: {exc}") from None
+    model = {"world": world, "action_dim": action_dim, **data.get("model", {})}
+    return RunConfig(
+        model_config_from_dict(model, str(path)),
+        train_config_from_dict(data.get("train", {}), str(path)),
+    )

@@ -1,0 +1,168 @@
+"""WorldModel: the public face of the JEPA (encode, predict, roll out, surprise, probes, files)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from world_model.config import ModelConfig, model_config_from_dict
+from world_model.errors import CheckpointError, ModelInputError
+from world_model.networks import Encoder, InverseDynamics, Predictor
+
+FORMAT = "worldmind-world-model/1"
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+
+
+def to_pixels(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 [..., 64, 64, 3] -> float [N, 3, 64, 64] in [0, 1] (channels-last memory: faster on CPU)."""
+    tensor = torch.as_tensor(frames)
+    if tensor.shape[-3:] != (64, 64, 3):
+        raise ModelInputError(f"frames must be [..., 64, 64, 3], got {list(tensor.shape)}")
+    flat = tensor.reshape(-1, 64, 64, 3).permute(0, 3, 1, 2).float().div_(255.0)
+    return flat.contiguous(memory_format=torch.channels_last)
+
+
+class WorldModel(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = Encoder(config)
+        self.predictor = Predictor(config)
+        self.inverse_dynamics = InverseDynamics(config) if config.regularizer == "vicreg" else None
+        self.probes: dict[str, torch.Tensor] = {}  # name -> [D + 1, *shape] linear weights
+        self.probe_shapes: dict[str, tuple[int, ...]] = {}
+        self.metadata: dict[str, Any] = {}
+
+    # -- perception ----------------------------------------------------------------------
+    def embed(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.encoder(pixels)
+
+    def encode(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """uint8 frames [B, 64, 64, 3] or [B, T, 64, 64, 3] -> latents [B, D] or [B, T, D]."""
+        lead = tuple(torch.as_tensor(frames).shape[:-3])
+        return self.embed(to_pixels(frames)).reshape(*lead, self.config.latent_dim)
+
+    # -- prediction ----------------------------------------------------------------------
+    def _fit_history(self, history: torch.Tensor) -> torch.Tensor:
+        """Left-pad a short history by repeating its first latent (start of an episode)."""
+        missing = self.config.history - history.shape[1]
+        if missing > 0:
+            history = torch.cat([history[:, :1].expand(-1, missing, -1), history], dim=1)
+        return history[:, -self.config.history :]
+
+    def predict_next(self, history: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """history [B, h, D] (h may be < H), action [B, A] -> predicted next latent [B, D]."""
+        return self.predictor(self._fit_history(history), action)
+
+    def rollout(self, history: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Imagine T steps ahead: history [B, h, D], actions [B, T, A] -> latents [B, T, D]."""
+        window = self._fit_history(history)
+        imagined = []
+        for t in range(actions.shape[1]):
+            nxt = self.predictor(window, actions[:, t])
+            imagined.append(nxt)
+            window = torch.cat([window[:, 1:], nxt.unsqueeze(1)], dim=1)
+        return torch.stack(imagined, dim=1)
+
+    @torch.inference_mode()
+    def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """Latent prediction error per model step for a clip of env frames [T, 64, 64, 3] and
+        env actions [T-1, A]: ||predicted z_{t+k} - encoded z_{t+k}|| with k = frameskip."""
+        k = self.config.frameskip
+        kept = frames[::k]
+        z = self.encode(kept)  # [n, D]
+        blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
+        errors = []
+        for t in range(len(kept) - 1):
+            history = z[max(0, t + 1 - self.config.history) : t + 1].unsqueeze(0)
+            predicted = self.predict_next(history, blocks[t : t + 1])[0]
+            errors.append(torch.linalg.vector_norm(predicted - z[t + 1]).item())
+        return np.asarray(errors, dtype=np.float32)
+
+    # -- probes --------------------------------------------------------------------------
+    def set_probe(self, name: str, weights: torch.Tensor, shape: tuple[int, ...]) -> None:
+        self.probes[name] = weights.detach().float()
+        self.probe_shapes[name] = tuple(shape)
+
+    def decode(self, name: str, latents: torch.Tensor) -> torch.Tensor:
+        """Apply probe `name` to latents [..., D] (differentiable, batched: used by planners)."""
+        if name not in self.probes:
+            raise ModelInputError(f"this checkpoint has no probe {name!r}; it has {sorted(self.probes)}")
+        weights = self.probes[name]
+        decoded = latents @ weights[:-1] + weights[-1]
+        return decoded.reshape(*latents.shape[:-1], *self.probe_shapes[name])
+
+    def probe(self, latents: torch.Tensor | np.ndarray) -> dict[str, np.ndarray]:
+        """Decode latents [..., D] into the physical quantities the probes were fitted on."""
+        z = torch.as_tensor(latents, dtype=torch.float32)
+        return {name: self.decode(name, z).detach().numpy() for name in self.probes}
+
+    # -- files ---------------------------------------------------------------------------
+    def save(self, path: Path, **metadata: Any) -> None:
+        """Write weights (safetensors) and config (JSON) atomically into the folder `path`."""
+        path.mkdir(parents=True, exist_ok=True)
+        tensors = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
+        tensors |= {f"probe.{name}": w.contiguous() for name, w in self.probes.items()}
+        self.metadata |= metadata
+        document = {
+            "format": FORMAT,
+            "model": self.config.__dict__ | {"channels": list(self.config.channels)},
+            "probes": {name: list(shape) for name, shape in self.probe_shapes.items()},
+            **self.metadata,
+        }
+        for name, write in (
+            (WEIGHTS, lambda p: save_file(tensors, str(p))),
+            (CONFIG, lambda p: p.write_text(json.dumps(document, indent=1, default=str))),
+        ):
+            tmp = path / f".{name}.tmp"
+            write(tmp)
+            with tmp.open("rb") as handle:
+                os.fsync(handle.fileno())
+            tmp.replace(path / name)
+
+    @classmethod
+    def load(cls, path: Path | str, world: str | None = None) -> WorldModel:
+        """Load a checkpoint folder; any problem raises CheckpointError naming the file."""
+        path = Path(path)
+        config_path, weights_path = path / CONFIG, path / WEIGHTS
+        try:
+            document = json.loads(config_path.read_text())
+        except FileNotFoundError:
+            raise CheckpointError(f"no world-model checkpoint at {path} (missing {CONFIG})") from None
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"{config_path} is not a valid checkpoint config: {exc}") from None
+        if document.get("format") != FORMAT:
+            raise CheckpointError(f"{config_path} is not a worldmind world-model checkpoint")
+        try:
+            config = model_config_from_dict(document["model"], str(config_path))
+        except (ModelInputError, KeyError) as exc:
+            raise CheckpointError(f"{config_path}: {exc}") from None
+        if world is not None and config.world != world:
+            raise CheckpointError(f"{path} is a checkpoint for world {config.world!r}, not {world!r}")
+        model = cls(config)
+        try:
+            tensors = load_file(str(weights_path))
+        except (OSError, SafetensorError) as exc:
+            raise CheckpointError(f"{weights_path} cannot be read: {exc}") from None
+        for name, shape in document.get("probes", {}).items():
+            weights = tensors.pop(f"probe.{name}", None)
+            if weights is None:
+                raise CheckpointError(f"{weights_path} lacks the weights of probe {name!r}")
+            model.set_probe(name, weights, tuple(shape))
+        try:
+            model.load_state_dict(tensors, strict=True)
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+            raise CheckpointError(f"{weights_path} does not match its config: {first}") from None
+        model.metadata = {k: v for k, v in document.items() if k not in ("format", "model", "probes")}
+        model.eval()
+        return model

@@ -1,0 +1,123 @@
+"""A generative pixel-space baseline: predict the next frame, score surprise as pixel MSE.
+
+It sees the same frames, actions and history as the JEPA and trains for the same number of
+steps, so the benchmark tests the claim that predicting in latent space is the better way to
+notice impossible events, instead of assuming it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from world_model.errors import CheckpointError
+from world_model.model import to_pixels
+from world_model.training import TrainingData
+
+
+class PixelPredictor(nn.Module):
+    def __init__(self, history: int, action_dim: int, frameskip: int, width: int = 32) -> None:
+        super().__init__()
+        self.history, self.action_dim, self.frameskip = history, action_dim, frameskip
+        self.down = nn.Sequential(
+            nn.Conv2d(3 * history, width, 4, 2, 1),
+            nn.GELU(),
+            nn.Conv2d(width, 2 * width, 4, 2, 1),
+            nn.GELU(),
+            nn.Conv2d(2 * width, 2 * width, 4, 2, 1),
+            nn.GELU(),
+        )
+        self.action = nn.Linear(max(action_dim, 1), 2 * width)
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, 2 * width, 4, 2, 1),
+            nn.GELU(),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1),
+            nn.GELU(),
+            nn.ConvTranspose2d(width, 3, 4, 2, 1),
+        )
+
+    def forward(self, frames: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """frames uint8 [B, H, 64, 64, 3], action [B, A] -> next frame in [0, 1], [B, 3, 64, 64]."""
+        batch = frames.shape[0]
+        pixels = to_pixels(frames).reshape(batch, -1, 64, 64)
+        if self.action_dim == 0:
+            action = torch.zeros(batch, 1)
+        code = self.down(pixels) + self.action(action)[:, :, None, None]
+        last = pixels[:, -3:]
+        return torch.clamp(last + self.up(code), 0.0, 1.0)
+
+    def loss(self, frames: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """Next-frame MSE over windows frames [B, L, ...], actions [B, L-1, A]."""
+        h = self.history
+        losses = [
+            F.mse_loss(self(frames[:, t - h + 1 : t + 1], actions[:, t]), to_pixels(frames[:, t + 1]))
+            for t in range(h - 1, frames.shape[1] - 1)
+        ]
+        return torch.stack(losses).mean()
+
+    @torch.inference_mode()
+    def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """Pixel MSE of each predicted next frame (same stepping as WorldModel.surprise)."""
+        k, h = self.frameskip, self.history
+        kept = torch.as_tensor(frames[::k])
+        blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
+        errors = []
+        for t in range(len(kept) - 1):
+            window = kept[max(0, t + 1 - h) : t + 1]
+            if len(window) < h:
+                window = torch.cat([window[:1].expand(h - len(window), -1, -1, -1), window])
+            predicted = self(window[None], blocks[t : t + 1])
+            errors.append(F.mse_loss(predicted, to_pixels(kept[t + 1 : t + 2])).item())
+        return np.asarray(errors, dtype=np.float32)
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        save_file(
+            {k: v.contiguous() for k, v in self.state_dict().items()},
+            str(path / "pixel.safetensors"),
+        )
+        config = {
+            "history": self.history,
+            "action_dim": self.action_dim,
+            "frameskip": self.frameskip,
+        }
+        (path / "pixel.json").write_text(json.dumps(config))
+
+    @classmethod
+    def load(cls, path: Path) -> PixelPredictor:
+        try:
+            model = cls(**json.loads((path / "pixel.json").read_text()))
+            model.load_state_dict(load_file(str(path / "pixel.safetensors")))
+        except (OSError, ValueError, RuntimeError, TypeError) as exc:
+            raise CheckpointError(f"no usable pixel baseline in {path}: {exc}") from None
+        return model.eval()
+
+
+def train_pixel_baseline(
+    data: TrainingData,
+    history: int,
+    action_dim: int,
+    frameskip: int,
+    steps: int,
+    batch_size: int = 32,
+    seed: int = 0,
+    window: int = 6,
+) -> PixelPredictor:
+    """Fit the baseline on the JEPA's data with the same windows and number of steps."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = PixelPredictor(history, action_dim, frameskip)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    for _ in range(steps):
+        frames, actions = data.sample(batch_size, window, rng, frameskip)
+        loss = model.loss(torch.from_numpy(frames), torch.from_numpy(actions).float())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return model.eval()

@@ -1,0 +1,197 @@
+"""Training the JEPA on windows of frames and actions, on one CPU or many processes (DDP).
+
+The loss is latent prediction only (teacher forcing over the window plus a few autoregressive
+steps) and the configured anti-collapse regulariser; pixels are never reconstructed.
+Checkpoints are written every `checkpoint_every` steps with the optimizer state, so an
+interrupted run resumes where it stopped; a NaN loss stops the run and leaves the last good
+checkpoint untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from world_model.config import TrainConfig
+from world_model.errors import TrainingError
+from world_model.model import WorldModel, to_pixels
+from world_model.regularizers import (
+    covariance_term,
+    effective_rank,
+    sigreg,
+    temporal_term,
+    variance_term,
+)
+
+OPTIMIZER_FILE = "optimizer.safetensors"
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    frames: np.ndarray  # [N, T, 64, 64, 3] uint8
+    actions: np.ndarray  # [N, T-1, A] float32
+    states: dict[str, np.ndarray]  # [N, T, ...]
+
+    def window_length(self, model: WorldModel, train: TrainConfig) -> int:
+        length = model.config.history + train.rollout_steps + 2
+        span = (length - 1) * model.config.frameskip + 1
+        if span > self.frames.shape[1]:
+            raise TrainingError(f"episodes have {self.frames.shape[1]} frames; windows need {span}")
+        return length
+
+    def sample(
+        self, batch: int, length: int, rng: np.random.Generator, frameskip: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Random windows of `length` frames `frameskip` apart; the actions between two kept
+        frames are concatenated into one action block [B, length-1, A * frameskip]."""
+        span = (length - 1) * frameskip
+        episodes = rng.integers(0, len(self.frames), batch)
+        starts = rng.integers(0, self.frames.shape[1] - span, batch)
+        kept = starts[:, None] + np.arange(length) * frameskip
+        frames = self.frames[episodes[:, None], kept]
+        steps = starts[:, None] + np.arange(span)
+        actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
+        return frames, actions
+
+
+class JEPALoss(nn.Module):
+    """All loss terms for one batch of windows; a module so DDP can wrap it."""
+
+    def __init__(self, model: WorldModel, rollout_steps: int) -> None:
+        super().__init__()
+        self.model = model
+        self.rollout_steps = rollout_steps
+
+    def forward(self, frames: torch.Tensor, actions: torch.Tensor) -> dict[str, torch.Tensor]:
+        model, config = self.model, self.model.config
+        batch, length = frames.shape[:2]
+        z = model.embed(to_pixels(frames)).reshape(batch, length, -1)
+        h = config.history
+        predicted = torch.stack(
+            [model.predictor(z[:, t - h + 1 : t + 1], actions[:, t]) for t in range(h - 1, length - 1)],
+            dim=1,
+        )
+        terms = {"prediction": F.mse_loss(predicted, z[:, h:])}
+        if self.rollout_steps > 1:
+            imagined = model.rollout(z[:, :h], actions[:, h - 1 : h - 1 + self.rollout_steps])
+            terms["rollout"] = F.mse_loss(imagined, z[:, h : h + self.rollout_steps])
+        flat = z.reshape(-1, z.shape[-1])
+        if config.regularizer == "sigreg":
+            terms["sigreg"] = config.sigreg_weight * sigreg(flat, config.sigreg_projections)
+        else:
+            terms["variance"] = config.variance_weight * variance_term(flat)
+            terms["covariance"] = config.covariance_weight * covariance_term(flat)
+            terms["temporal"] = config.temporal_weight * temporal_term(z)
+            if config.action_dim and model.inverse_dynamics is not None:
+                guessed = model.inverse_dynamics(z[:, :-1], z[:, 1:])
+                terms["idm"] = config.idm_weight * F.mse_loss(guessed, actions)
+        terms["total"] = sum(terms.values(), torch.zeros(()))
+        terms["_latents"] = flat.detach()
+        return terms
+
+
+def distributed_context() -> tuple[int, int]:
+    """(rank, world size); joins the process group when launched by torchrun."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size > 1 and not dist.is_initialized():
+        dist.init_process_group("gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def diagnostics(latents: torch.Tensor) -> dict[str, float]:
+    """Collapse signals: per-dimension std (mean and min) and effective rank."""
+    std = latents.std(dim=0)
+    return {
+        "std_mean": float(std.mean()),
+        "std_min": float(std.min()),
+        "eff_rank": effective_rank(latents),
+    }
+
+
+def _save_optimizer(optimizer: torch.optim.Optimizer, path: Path, step: int) -> None:
+    """Optimizer moments as safetensors (no pickles in checkpoints)."""
+    tensors = {"step": torch.tensor([step])}
+    for i, param in enumerate(p for group in optimizer.param_groups for p in group["params"]):
+        for key, value in optimizer.state.get(param, {}).items():
+            tensors[f"{i}.{key}"] = torch.as_tensor(value).reshape(-1) if key == "step" else value.contiguous()
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_file(tensors, str(tmp))
+    tmp.replace(path)
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, path: Path) -> int:
+    tensors = load_file(str(path))
+    for i, param in enumerate(p for group in optimizer.param_groups for p in group["params"]):
+        state = {key.split(".", 1)[1]: value for key, value in tensors.items() if key.startswith(f"{i}.")}
+        if state:
+            state["step"] = state["step"].reshape(())
+            optimizer.state[param] = state
+    return int(tensors["step"][0])
+
+
+def train(
+    model: WorldModel,
+    data: TrainingData,
+    config: TrainConfig,
+    out: Path,
+    metadata: dict[str, Any] | None = None,
+    on_log: Callable[[int, dict[str, float]], None] | None = None,
+) -> dict[str, float]:
+    """Train `model` in place and checkpoint it to `out`; returns the last logged metrics."""
+    rank, world_size = distributed_context()
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed + 7919 * rank)
+    length = data.window_length(model, config)
+    objective: nn.Module = JEPALoss(model, config.rollout_steps)
+    if world_size > 1:
+        objective = nn.parallel.DistributedDataParallel(objective)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    start = 0
+    if (out / OPTIMIZER_FILE).exists():
+        resumed = WorldModel.load(out, world=model.config.world)
+        model.load_state_dict(resumed.state_dict())
+        start = _load_optimizer(optimizer, out / OPTIMIZER_FILE)
+        rng = np.random.default_rng(config.seed + 7919 * rank + start)
+    meta = {**(metadata or {}), "train": asdict(config), "world_size": world_size}
+    model.train()
+    metrics: dict[str, float] = {}
+    window_start, last_time = start, time.perf_counter()
+    for step in range(start + 1, config.steps + 1):
+        frames, actions = data.sample(config.batch_size, length, rng, model.config.frameskip)
+        terms = objective(torch.from_numpy(frames), torch.from_numpy(actions).float())
+        loss = terms["total"]
+        if not math.isfinite(loss.item()):
+            raise TrainingError(f"loss became {loss.item()} at step {step}; the last good checkpoint in {out} is kept")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        if step % config.log_every == 0 or step == config.steps:
+            now = time.perf_counter()
+            metrics = {k: v.item() for k, v in terms.items() if not k.startswith("_")}
+            metrics |= diagnostics(terms["_latents"])
+            metrics["steps_per_s"] = (step - window_start) / (now - last_time)
+            window_start, last_time = step, now
+            if on_log and rank == 0:
+                on_log(step, metrics)
+        if rank == 0 and (step % config.checkpoint_every == 0 or step == config.steps):
+            model.eval()
+            model.save(out, step=step, **meta)
+            _save_optimizer(optimizer, out / OPTIMIZER_FILE, step)
+            model.train()
+    model.eval()
+    return metrics
