@@ -31,7 +31,7 @@ class LinearLatentModel:
         self.delay_s = delay_s
         self.objects = torch.tensor([[10.0, 10.0], [50.0, 50.0], [10.0, 50.0]])
         self.rollout_calls = 0
-        self.config = SimpleNamespace(frameskip=frameskip, history=2)
+        self.config = SimpleNamespace(frameskip=frameskip, history=2, action_dim=2 * frameskip)
 
     def latent_at(self, position) -> torch.Tensor:
         return torch.as_tensor(np.asarray(position), dtype=torch.float32) @ self.embed

@@ -8,6 +8,7 @@ import torch
 
 from agent_core.planning import (
     CEMPlanner,
+    LatentPlanner,
     MPPIPlanner,
     PlannerConfig,
     PlanningError,
@@ -79,3 +80,15 @@ def test_a_goal_frame_cost_can_add_the_probe_distance():
     # same optimum (the latent is the position), but the probe term adds 10 x the distance
     assert mixed.cost > latent_only.cost
     np.testing.assert_allclose(mixed.positions["agent_pos"][0], [20.0, 40.0], atol=0.2)
+
+
+def test_the_agents_planner_heads_for_a_goal_position_and_warm_starts():
+    model = LinearLatentModel(frameskip=2)
+    planner = LatentPlanner(model, "mppi", PlannerConfig(horizon=4, samples=64, iterations=3))
+    latents = model.latent_at([[20.0, 20.0]]).numpy()
+    first = planner.plan(latents, np.zeros((0, 4)), np.array([40.0, 20.0]))
+    assert first.actions.shape == (4, 4)
+    assert first.imagined[-1][0] > 20.0 + 8.0  # most of 4 blocks x 2 steps x 2 px to the right
+    assert planner.previous is not None
+    planner.reset()
+    assert planner.previous is None
