@@ -48,7 +48,7 @@ class PlanningSetup:
         default_factory=lambda: PlannerConfig(horizon=10, samples=128, iterations=4, time_budget_s=0.1)
     )
     execute: int = 1
-    position_weight: float = 0.0  # weight of the agent-probe distance added to the latent cost
+    position_weight: float = 2.0  # weight of the agent-probe distance added to the latent cost
 
 
 def make_episodes(protocol: str, seed: int, count: int) -> list[Episode]:
