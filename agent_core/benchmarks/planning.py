@@ -148,10 +148,11 @@ def benchmark_planning(
     """Run the protocols, the baselines and the samples x iterations sweep; JSON-ready dict."""
     report: dict[str, Any] = {}
     seconds: list[float] = []
-    baselines: dict[str, list[float]] = {"random": [], "expert": []}
+    pooled: dict[str, list[bool]] = {"random": [], "expert": []}
     for protocol in protocols:
         budget = PROTOCOLS[protocol]["budget"]
         per_seed = []
+        baselines: dict[str, list[bool]] = {"random": [], "expert": []}
         for seed in range(seeds):
             wins = []
             for episode in make_episodes(protocol, seed, episodes):
@@ -163,10 +164,17 @@ def benchmark_planning(
                 if on_episode:
                     on_episode()
             per_seed.append(float(np.mean(wins)))
-        report[protocol] = {**_mean_std(per_seed), "per_seed": per_seed}
+        report[protocol] = {
+            **_mean_std(per_seed),
+            "per_seed": per_seed,
+            "random_policy_success": round(float(np.mean(baselines["random"])), 4),
+            "expert_success": round(float(np.mean(baselines["expert"])), 4),
+        }
+        pooled["random"] += baselines["random"]
+        pooled["expert"] += baselines["expert"]
     report["ms_per_plan"] = round(1000 * float(np.mean(seconds)), 2) if seconds else None
-    report["random_policy_success"] = round(float(np.mean(baselines["random"])), 4)
-    report["expert_success"] = round(float(np.mean(baselines["expert"])), 4)
+    report["random_policy_success"] = round(float(np.mean(pooled["random"])), 4)  # all protocols
+    report["expert_success"] = round(float(np.mean(pooled["expert"])), 4)
     report["episodes_per_seed"] = episodes
     report["seeds"] = seeds
     report["planner"] = {
