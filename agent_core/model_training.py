@@ -35,8 +35,8 @@ class Recipe:
 RECIPES = {
     "tworooms": Recipe(
         (
-            CollectionSpec("tworooms", "noisy-expert", episodes=160, steps=64, seed=0),
-            CollectionSpec("tworooms", "random", episodes=160, steps=64, seed=100_000),
+            CollectionSpec("tworooms", "noisy-expert", episodes=150, steps=64, seed=0),
+            CollectionSpec("tworooms", "random", episodes=150, steps=64, seed=10_000),
         ),
         frameskip=4,
     ),

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import typer
 
-from agent_core.episode_script import load_script
+from agent_core.agent import Agent
+from agent_core.episode_script import ScriptError, load_script
 from agent_core.replay import run_script, write_report
 from agent_core.wiring import AgentOptions, open_agent
 from cli import options
+from cli.bench_cmd import bench_app
 from cli.console import err, print_json, progress
 
 EXIT_EXPECTATION_FAILED = 1
@@ -63,3 +65,23 @@ def replay(
 
 def register(app: typer.Typer) -> None:
     app.command("replay")(replay)
+
+
+@bench_app.command("chat")
+def bench_chat(
+    examples: Path = typer.Option(Path("examples"), "--examples", help="Folder of episode scripts."),
+    llm: str | None = options.LLM,
+    as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+) -> None:
+    """Latency per chat turn by stage (p50/p95) and language-to-goal success on the example scripts."""
+    from agent_core.benchmarks.chat import benchmark_chat
+
+    scripts = sorted(examples.glob("*.yaml"))
+    if not scripts:
+        raise ScriptError(f"no episode scripts (*.yaml) in {examples}")
+
+    def open_for(script) -> Agent:
+        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+        return open_agent(AgentOptions(world=script.world, seed=script.seed, llm=llm, namespace=f"bench-{stamp}"))
+
+    print_json(benchmark_chat(scripts, open_for))

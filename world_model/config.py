@@ -40,7 +40,7 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 3000
+    steps: int = 1000
     batch_size: int = 48
     rollout_steps: int = 2  # teacher forcing over the window plus this many autoregressive steps
     learning_rate: float = 1e-3

@@ -1,0 +1,92 @@
+"""`worldmind chat` driven like a person would: in a pseudo-terminal, and in line mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {
+        **os.environ,
+        "WORLDMIND_HOME": str(tmp_path / "home"),
+        "WORLDMIND_THREADS": "1",
+        "TERM": "xterm-256color",
+        "COLUMNS": "160",
+        "LINES": "60",
+    }
+
+
+def spawn(env):
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "cli", "chat", "--llm", "fake", "--seed", "3"],
+        cwd=str(ROOT),
+        env=env,
+        dimensions=(60, 160),
+        encoding="utf-8",
+        timeout=120,
+    )
+    child.expect("you>")
+    return child
+
+
+def test_chat_in_a_terminal_acts_remembers_and_comes_back(env):
+    child = spawn(env)
+    child.sendline("go to the red ball")
+    child.expect("reached the red ball")
+    child.expect("you>")
+    child.sendline("/inject teleport")
+    child.expect("you>")
+    child.sendline("/frobnicate")
+    child.expect("unknown command")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    again = spawn(env)  # same identity: the conversation and the memories are still there
+    again.sendline("/memory")
+    again.expect("teleport of the")
+    again.sendline("/quit")
+    again.expect(pexpect.EOF)
+
+
+def test_line_mode_when_not_a_terminal(env):
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--seed", "3"],
+        cwd=ROOT,
+        env=env,
+        input="/help\ngo to the blue box\n/world\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "/inject EVENT" in result.stdout
+    assert "agent: I reached the blue box" in result.stdout
+    assert "system: step" in result.stdout
+
+
+def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"this is not a database" * 100)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--db", f"sqlite:///{bad}"],
+        cwd=ROOT,
+        env=env,
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error:") and result.stderr.strip().count("\n") == 0
+    assert bad.read_bytes() == b"this is not a database" * 100
