@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from typer.testing import CliRunner
-
 import torch
+from typer.testing import CliRunner
 
 os.environ.setdefault("WORLDMIND_THREADS", "1")
 torch.set_num_threads(1)  # tests share a small CPU; in-process agents do not pass through the CLI

@@ -1,17 +1,54 @@
-"""Planning as search: sample action sequences, imagine their futures, keep the cheapest."""
+"""Planning as search in latent space: CEM / MPPI over action sequences, costs, goals, MPC.
 
-from agent_core.planning.costs import ActionMagnitudeCost, Cost, LatentGoalCost, PositionGoalCost, WeightedSum
+The planner only needs a world model that can encode frames, roll latents forward under
+actions and decode physical quantities with probes (`LatentWorldModel`); it never looks at
+the world's geometry, so what it achieves is what the learned model makes possible.
+"""
+
+from agent_core.planning.bounds import ActionBounds
+from agent_core.planning.costs import (
+    ActionMagnitudeCost,
+    Cost,
+    GoalLatentCost,
+    ProbePositionCost,
+    Rollout,
+)
+from agent_core.planning.errors import PlanningError
+from agent_core.planning.goals import Goal, goal_from_frame, goal_from_latent, goal_from_object
+from agent_core.planning.model import LatentWorldModel
+from agent_core.planning.mpc import EpisodeResult, run_episode
+from agent_core.planning.optimizers import (
+    CategoricalCEMPlanner,
+    CEMPlanner,
+    MPPIPlanner,
+    Plan,
+    PlannerConfig,
+    make_planner,
+    mppi_weights,
+)
 from agent_core.planning.planner import LatentPlanner
-from agent_core.planning.search import CEM, MPPI, SearchConfig
 
 __all__ = [
-    "CEM",
-    "MPPI",
+    "ActionBounds",
     "ActionMagnitudeCost",
+    "CEMPlanner",
+    "CategoricalCEMPlanner",
     "Cost",
-    "LatentGoalCost",
+    "EpisodeResult",
+    "Goal",
+    "GoalLatentCost",
     "LatentPlanner",
-    "PositionGoalCost",
-    "SearchConfig",
-    "WeightedSum",
+    "LatentWorldModel",
+    "MPPIPlanner",
+    "Plan",
+    "PlannerConfig",
+    "PlanningError",
+    "ProbePositionCost",
+    "Rollout",
+    "goal_from_frame",
+    "goal_from_latent",
+    "goal_from_object",
+    "make_planner",
+    "mppi_weights",
+    "run_episode",
 ]

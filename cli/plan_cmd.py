@@ -1,0 +1,177 @@
+"""`worldmind plan` (one MPC episode) and `worldmind bench plan` (the planning protocols)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from cli.bench_cmd import bench_app
+from cli.console import err, out, print_json, progress
+from cli.options import CHECKPOINT
+
+PLANNER = typer.Option("cem", "--planner", help="cem or mppi.")
+HORIZON = typer.Option(10, "--horizon", help="Planning horizon in model steps (positive).")
+SAMPLES = typer.Option(128, "--samples", help="Candidate action sequences per iteration.")
+ITERATIONS = typer.Option(4, "--iterations", help="Refinement iterations per plan.")
+
+
+POSITION_WEIGHT = typer.Option(
+    None, "--position-weight", help="Weight of the agent-probe distance added to the latent cost."
+)
+
+
+def _setup(
+    planner: str,
+    horizon: int,
+    samples: int,
+    iterations: int,
+    execute: int,
+    position_weight: float | None,
+):
+    from agent_core.benchmarks.planning import PlanningSetup
+    from agent_core.planning import PlannerConfig, make_planner
+
+    defaults = PlanningSetup()
+    config = PlannerConfig(
+        horizon=horizon,
+        samples=samples,
+        iterations=iterations,
+        elites=min(defaults.config.elites, max(samples, 1)),
+        time_budget_s=defaults.config.time_budget_s,
+    )
+    make_planner(planner, config, action_dim=2)  # rejects an unknown planner name early
+    weight = defaults.position_weight if position_weight is None else position_weight
+    return PlanningSetup(planner=planner, config=config, execute=execute, position_weight=weight)
+
+
+def _parse_goal(text: str) -> np.ndarray:
+    from agent_core.planning import PlanningError
+
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise PlanningError(f"goal must be 'X,Y' in pixels, got {text!r}") from None
+    return np.array([x, y])
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    def plan(
+        world: str = typer.Option("tworooms", "--world", help="World name (tworooms)."),
+        seed: int = typer.Option(0, "--seed", min=0, help="World seed (layout and start)."),
+        goal_seed: int | None = typer.Option(None, "--goal-seed", min=0, help="Draw the goal position from this seed."),
+        goal: str | None = typer.Option(None, "--goal", help="Goal position 'X,Y' in pixels."),
+        goal_object: str | None = typer.Option(
+            None, "--goal-object", help="Walk to this object, located by the model's probe."
+        ),
+        planner: str = PLANNER,
+        horizon: int = HORIZON,
+        samples: int = SAMPLES,
+        iterations: int = ITERATIONS,
+        execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
+        budget: int = typer.Option(200, "--budget", help="Step budget."),
+        position_weight: float | None = POSITION_WEIGHT,
+        checkpoint: Path | None = CHECKPOINT,
+        png: Path | None = typer.Option(None, "--png", help="Save a picture of the trace."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
+        """Plan to a goal with the world model and act until reached or out of budget."""
+        import torch
+
+        from agent_core.imaging import save_png
+        from agent_core.planning import (
+            PlanningError,
+            goal_from_frame,
+            goal_from_object,
+            make_planner,
+            run_episode,
+        )
+        from agent_core.planning.model import model_timing
+        from agent_core.planning.trace import draw_trace
+        from agent_core.wiring import load_world_model
+        from agent_core.worlds import TwoRoomsEnv, make_world
+
+        env = make_world(world)
+        if not isinstance(env, TwoRoomsEnv):
+            raise PlanningError(f"planning needs a world with actions and positions; {world} has none")
+        if sum(g is not None for g in (goal_seed, goal, goal_object)) != 1:
+            raise PlanningError("give exactly one of --goal-seed, --goal X,Y, --goal-object NAME")
+        if budget < 1 or execute < 1:
+            raise PlanningError("--budget and --execute must be positive integers")
+        setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
+        start_frame, _ = env.reset(seed=seed)
+        names = [mark.name for mark in env.landmarks]
+        if goal is not None:
+            target = _parse_goal(goal)
+            if not (np.all(target >= 0) and np.all(target < 64) and env.is_free(target)):
+                raise PlanningError(f"goal {goal} is outside the free space of the world")
+        elif goal_object is not None:
+            target = env.landmark(goal_object).position.copy()
+        else:
+            target = env.random_free_point(margin=1.0, rng=np.random.default_rng(goal_seed))
+        model = load_world_model(world, checkpoint)
+        if goal_object is not None:
+            with torch.inference_mode():
+                latent = model.encode(start_frame[None])[0]
+            wanted = goal_from_object(model, latent, goal_object, names)
+        else:
+            wanted = goal_from_frame(model, env.frame_with_agent_at(target))
+        frameskip, _ = model_timing(model)
+        search = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
+        cost = wanted.cost(position_weight=setup.position_weight)
+        result = run_episode(env, model, search, cost, target, budget, setup.execute)
+        record = {"goal": [round(float(v), 2) for v in target], **result.to_dict()}
+        if png is not None:
+            save_png(draw_trace(start_frame, result, target), png)
+            err.print(f"trace saved to {png}")
+        if as_json:
+            print_json(record)
+        else:
+            out.print(
+                f"{record['result']} in {record['steps']} steps (closest "
+                f"{record['closest_distance']:.1f} px), {record['ms_per_plan']:.1f} ms per plan"
+            )
+
+    @bench_app.command("plan")
+    def bench_plan(
+        protocol: str | None = typer.Option(None, "--protocol", help="near or far (default both)."),
+        seeds: int = typer.Option(3, "--seeds", min=1, help="Evaluation seeds."),
+        episodes: int = typer.Option(50, "--episodes", min=1, help="Episodes per seed."),
+        planner: str = PLANNER,
+        horizon: int = HORIZON,
+        samples: int = SAMPLES,
+        iterations: int = ITERATIONS,
+        execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
+        position_weight: float | None = POSITION_WEIGHT,
+        sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
+        sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
+        checkpoint: Path | None = CHECKPOINT,
+        as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+    ) -> None:
+        """Planning success on the near/far protocols, baselines, ms per plan, sweep."""
+        from agent_core.benchmarks.planning import PROTOCOLS, SWEEP, benchmark_planning
+        from agent_core.planning import PlanningError
+        from agent_core.wiring import load_world_model
+
+        if protocol is not None and protocol not in PROTOCOLS:
+            raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
+        protocols = [protocol] if protocol else list(PROTOCOLS)
+        setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
+        model = load_world_model("tworooms", checkpoint)
+        points = SWEEP if sweep else []
+        total = seeds * episodes * len(protocols) + len(points) * sweep_episodes
+        with progress() as bar:
+            task = bar.add_task("planning episodes", total=total, status="")
+            report = benchmark_planning(
+                model,
+                protocols,
+                seeds,
+                episodes,
+                setup,
+                sweep=points,
+                on_episode=lambda: bar.advance(task),
+                sweep_episodes=sweep_episodes,
+            )
+        print_json(report)
