@@ -47,6 +47,7 @@ class LlamaCppChatModel(BaseChatModel):
             params.n_ctx = self.context
             params.cpuparams.n_threads = self.threads
             params.cpuparams_batch.n_threads = self.threads
+            params.verbosity = -1  # llama.cpp's own logging would scribble over the chat screen
             self._server = xllamacpp.Server(params)
         return self._server
 
