@@ -66,14 +66,6 @@ def part_files(source: ModelSource) -> list[Path]:
     return files
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_path(name: str, cache_dir: Path) -> Path:
     """A verified GGUF for model `name`: a local file path, or a joined package model (cached)."""
     if name not in SOURCES:
