@@ -128,22 +128,6 @@ class SamplingPlanner(ABC):
         """Candidate representation -> the actions the model and the world receive."""
         return actions
 
-    def _gaussian_init(self, warm_start: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        c = self.config
-        mean = torch.zeros(c.horizon, self.action_dim)
-        if warm_start is not None:
-            if warm_start.shape != mean.shape:
-                raise PlanningError(f"warm start has shape {list(warm_start.shape)}, expected {list(mean.shape)}")
-            mean = warm_start.float().clone()
-        return {"mean": mean, "std": torch.full_like(mean, c.init_std)}
-
-    def _gaussian_sample(self, state: dict[str, torch.Tensor]) -> torch.Tensor:
-        c = self.config
-        noise = torch.randn(c.samples, c.horizon, self.action_dim, generator=self.generator)
-        actions = state["mean"] + state["std"] * noise
-        actions[0] = state["mean"]  # the current mean competes too, so a good plan is never lost
-        return c.bounds.project(actions)
-
     @abstractmethod
     def _initial_state(self, warm_start: torch.Tensor | None) -> dict[str, Any]: ...
 
@@ -154,14 +138,28 @@ class SamplingPlanner(ABC):
     def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]: ...
 
 
-class CEMPlanner(SamplingPlanner):
-    """Cross-entropy method: refit a diagonal Gaussian to the `elites` cheapest candidates."""
+class GaussianPlanner(SamplingPlanner):
+    """Samples candidates from a diagonal Gaussian over action sequences (CEM and MPPI)."""
 
     def _initial_state(self, warm_start: torch.Tensor | None) -> dict[str, Any]:
-        return self._gaussian_init(warm_start)
+        c = self.config
+        mean = torch.zeros(c.horizon, self.action_dim)
+        if warm_start is not None:
+            if warm_start.shape != mean.shape:
+                raise PlanningError(f"warm start has shape {list(warm_start.shape)}, expected {list(mean.shape)}")
+            mean = warm_start.float().clone()
+        return {"mean": mean, "std": torch.full_like(mean, c.init_std)}
 
     def _sample(self, state: dict[str, Any]) -> torch.Tensor:
-        return self._gaussian_sample(state)
+        c = self.config
+        noise = torch.randn(c.samples, c.horizon, self.action_dim, generator=self.generator)
+        actions = state["mean"] + state["std"] * noise
+        actions[0] = state["mean"]  # the current mean competes too, so a good plan is never lost
+        return c.bounds.project(actions)
+
+
+class CEMPlanner(GaussianPlanner):
+    """Cross-entropy method: refit a diagonal Gaussian to the `elites` cheapest candidates."""
 
     def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]:
         elites = actions[torch.topk(costs, self.config.elites, largest=False).indices]
@@ -169,14 +167,8 @@ class CEMPlanner(SamplingPlanner):
         return {"mean": elites.mean(dim=0), "std": std.clamp_min(self.config.min_std)}
 
 
-class MPPIPlanner(SamplingPlanner):
+class MPPIPlanner(GaussianPlanner):
     """MPPI: move the mean to the softmax(-cost / temperature)-weighted average of all samples."""
-
-    def _initial_state(self, warm_start: torch.Tensor | None) -> dict[str, Any]:
-        return self._gaussian_init(warm_start)
-
-    def _sample(self, state: dict[str, Any]) -> torch.Tensor:
-        return self._gaussian_sample(state)
 
     def _update(self, state: dict[str, Any], actions: torch.Tensor, costs: torch.Tensor) -> dict[str, Any]:
         weights = mppi_weights(costs, self.config.temperature)[:, None, None]
