@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -31,9 +30,7 @@ def train_command(
     overrides: dict = {}
     train_config = TrainConfig()
     if config is not None:
-        run = load_config_file(config, world, 0)
-        overrides = {k: v for k, v in json.loads(config.read_text()).get("model", {}).items()}
-        train_config = run.train
+        overrides, train_config = load_config_file(config)
     if steps is not None or seed is not None:
         train_config = TrainConfig(
             **{

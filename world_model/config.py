@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,15 +50,6 @@ class TrainConfig:
     log_every: int = 25
 
 
-@dataclass
-class RunConfig:
-    model: ModelConfig
-    train: TrainConfig = field(default_factory=TrainConfig)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": asdict(self.model), "train": asdict(self.train)}
-
-
 def _build(cls: type, data: dict[str, Any], source: str) -> Any:
     known = {f.name for f in fields(cls)}
     unknown = set(data) - known
@@ -79,14 +70,18 @@ def train_config_from_dict(data: dict[str, Any], source: str = "config") -> Trai
     return _build(TrainConfig, data, source)
 
 
-def load_config_file(path: Path, world: str, action_dim: int) -> RunConfig:
-    """A JSON file with optional "model" and "train" sections overriding the defaults."""
+def load_config_file(path: Path) -> tuple[dict[str, Any], TrainConfig]:
+    """A JSON file with optional "model" and "train" sections overriding the defaults.
+
+    Returns the model overrides (their keys checked; the caller adds world and action size)
+    and the full training config.
+    """
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ModelInputError(f"cannot read config {path}: {exc}") from None
-    model = {"world": world, "action_dim": action_dim, **data.get("model", {})}
-    return RunConfig(
-        model_config_from_dict(model, str(path)),
-        train_config_from_dict(data.get("train", {}), str(path)),
-    )
+    model = dict(data.get("model", {}))
+    unknown = set(model) - {f.name for f in fields(ModelConfig)}
+    if unknown:
+        raise ModelInputError(f"{path}: unknown ModelConfig keys {sorted(unknown)}")
+    return model, train_config_from_dict(data.get("train", {}), str(path))
