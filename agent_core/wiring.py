@@ -16,7 +16,7 @@ from language import IntentParser, Verbalizer
 from language.chat_models import load_chat_model
 from language.model_files import DEFAULT_MODEL
 from memory import MemoryStore
-from memory.store import sqlite_url
+from memory import sqlite_url
 from world_model import CheckpointError, WorldModel
 
 

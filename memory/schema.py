@@ -1,11 +1,15 @@
-"""SQLAlchemy models. Every row belongs to one namespace (one agent identity)."""
+"""SQLAlchemy models. Every row belongs to one namespace (one agent identity).
+
+The tables are created and changed only by the Alembic migrations in `memory/migrations`;
+a change here needs a new revision there.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -49,6 +53,7 @@ class Memory(Base):
     importance: Mapped[float] = mapped_column(Float, default=0.0)
     access_count: Mapped[int] = mapped_column(Integer, default=0)
     last_access: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sightings: Mapped[list[Sighting]] = relationship(lazy="selectin", order_by="Sighting.name", viewonly=True)
 
 
 class Sighting(Base):
@@ -68,3 +73,27 @@ class ChatTurn(Base):
     role: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IndexState(Base):
+    """What the persisted index file of a namespace should hold; a mismatch on open forces a rebuild."""
+
+    __tablename__ = "index_states"
+    namespace_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    vector_count: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class CaptionEmbedding(Base):
+    """A sentence embedding per distinct caption: captions repeat, so this stays small as memories grow."""
+
+    __tablename__ = "caption_embeddings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    namespace_id: Mapped[int] = mapped_column(ForeignKey("namespaces.id", ondelete="CASCADE"))
+    caption: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(100))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = (UniqueConstraint("namespace_id", "model", "caption", name="uq_caption_embedding"),)

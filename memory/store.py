@@ -1,118 +1,239 @@
-"""MemoryStore: write and read one namespace's memories; SQL first, FAISS as a rebuildable cache.
+"""MemoryStore: write and read one namespace's memories; SQL is the truth, FAISS a rebuildable cache.
 
-Every write commits its SQL transaction before the vector enters the index, so a crash can
-only lose index entries, never committed memories; the index is rebuilt from SQL on open.
+Every write commits its SQL transaction before its vectors enter the index, so a crash can only
+leave the index behind SQL, never the reverse; on open the persisted index file is verified
+against the checksum recorded in SQL and reconciled with the ids in SQL (missing vectors added,
+deleted ones removed), with a warning, and rebuilt from SQL when the file cannot be trusted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import math
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
-from sqlalchemy import create_engine, delete, event, func, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+import platformdirs
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
 
+from memory.captions import CaptionIndex, TextEmbedder
+from memory.database import open_engine, sqlite_path
 from memory.errors import MemoryInputError
-from memory.schema import Base, ChatTurn, Episode, Memory, Namespace, Sighting
+from memory.index import IndexFileError, IndexSettings, VectorIndex
+from memory.migrate import upgrade
+from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
+from memory.schema import CaptionEmbedding, ChatTurn, Episode, IndexState, Memory, Namespace, Sighting
+
+LATENT_INDEX = "latent"
+_BATCH = 5000  # rows per SQL statement when reading or deleting many ids
 
 
-@dataclass(frozen=True)
-class MemoryRecord:
-    """A stored memory as read back, with what is needed to explain why it was retrieved."""
-
-    id: int
-    episode: int
-    step: int
-    timestamp: str
-    caption: str
-    facts: dict[str, Any]
-    surprise: float | None
-    latent: np.ndarray
-    distance: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "episode": self.episode,
-            "step": self.step,
-            "timestamp": self.timestamp,
-            "caption": self.caption,
-            "surprise": self.surprise,
-            "distance": self.distance,
-        }
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def _engine(url: str) -> Engine:
+def namespaces(url: str) -> list[str]:
+    """Names of every namespace in a database (the one query that is not scoped to a namespace)."""
+    engine = open_engine(url)
     try:
-        engine = create_engine(url)
-    except (ArgumentError, ImportError, ValueError) as exc:
-        raise MemoryInputError(f"bad database URL {url!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        with engine.connect() as connection:
+            return list(connection.scalars(select(Namespace.name).order_by(Namespace.name)))
+    finally:
+        engine.dispose()
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection: Any, _: Any) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
 
-    return engine
+def default_index_dir(url: str) -> Path:
+    """Index files live beside a SQLite file, or in the user cache for server databases."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.with_name(path.name + ".index")
+    return Path(platformdirs.user_cache_dir("worldmind")) / "index" / hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 class MemoryStore:
-    def __init__(self, url: str, namespace: str, dim: int) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _engine(url)
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        dim: int,
+        *,
+        index: IndexSettings | None = None,
+        index_dir: Path | None = None,
+        text_embedder: TextEmbedder | None = None,
+        create: bool = True,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.engine = open_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.dim = dim
-        try:
-            Base.metadata.create_all(self.engine)
-            self.namespace_id = self._namespace_id(namespace)
-        except DBAPIError as exc:
-            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
         self.namespace = namespace
-        self.index = faiss.IndexIDMap2(faiss.IndexFlatL2(dim))
-        self.rebuild_index()
+        self.warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
+        try:
+            upgrade(self.engine)
+            self.namespace_id = self._namespace_id(namespace, create)
+        except DBAPIError as exc:
+            self.engine.dispose()
+            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
+        except MemoryInputError:
+            self.engine.dispose()
+            raise
+        self._check_stored_dimension()
+        self.index_settings = index or IndexSettings()
+        self.index_path = (index_dir or default_index_dir(url)) / f"namespace-{self.namespace_id}.faiss"
+        self.index = self._open_index()
+        self.captions = None if text_embedder is None else CaptionIndex(self.sessions, self.namespace_id, text_embedder)
 
-    def _namespace_id(self, name: str) -> int:
+    def _namespace_id(self, name: str, create: bool) -> int:
         with self.sessions.begin() as session:
             found = session.scalar(select(Namespace).where(Namespace.name == name))
             if found is None:
+                if not create:
+                    known = ", ".join(session.scalars(select(Namespace.name).order_by(Namespace.name))) or "none"
+                    raise MemoryInputError(f"no namespace {name!r} in this database (known: {known})")
                 found = Namespace(name=name)
                 session.add(found)
                 session.flush()
             return found.id
 
-    # -- index ---------------------------------------------------------------------------
-    def rebuild_index(self) -> int:
-        """Reload every vector of the namespace from SQL (the source of truth)."""
-        self.index.reset()
+    def _check_stored_dimension(self) -> None:
         with self.sessions() as session:
-            rows = session.execute(
-                select(Memory.id, Memory.latent).where(Memory.namespace_id == self.namespace_id)
-            ).all()
-        if rows:
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-            self.index.add_with_ids(vectors, ids)
-        return len(rows)
+            size = session.scalar(
+                select(func.length(Memory.latent)).where(Memory.namespace_id == self.namespace_id).limit(1)
+            )
+        if size is not None and size // 4 != self.dim:
+            self.engine.dispose()
+            raise MemoryInputError(
+                f"namespace {self.namespace!r} stores {size // 4}-d latents; this model makes {self.dim}-d ones"
+            )
+
+    # -- index ---------------------------------------------------------------------------
+    def _open_index(self) -> VectorIndex:
+        with self.sessions() as session:
+            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+        try:
+            if state is None:
+                raise IndexFileError("no index file was recorded")
+            index = VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum)
+        except IndexFileError as exc:
+            index = VectorIndex(self.dim, self.index_settings)
+            if self.count() > 0:
+                self.warn(f"{exc}; rebuilding the {self.namespace!r} index from SQL")
+                self._rebuild(index)
+            return index
+        if state.kind != self.index_settings.kind:
+            self._rebuild(index)  # the configured kind changed: build the new one
+            return index
+        missing, extra = self._reconcile(index)
+        if missing or extra:
+            self.warn(
+                f"index of {self.namespace!r} was behind SQL ({missing} missing, {extra} deleted vectors); repaired"
+            )
+        return index
+
+    def _sql_ids(self) -> np.ndarray:
+        with self.sessions() as session:
+            ids = session.scalars(select(Memory.id).where(Memory.namespace_id == self.namespace_id)).all()
+        return np.asarray(ids, dtype=np.int64)
+
+    def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        rows: dict[int, bytes] = {}
+        with self.sessions() as session:
+            for start in range(0, len(ids), _BATCH):
+                chunk = [int(i) for i in ids[start : start + _BATCH]]
+                rows.update((i, v) for i, v in session.execute(select(Memory.id, Memory.latent).where(Memory.id.in_(chunk))))
+        if not rows:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([np.frombuffer(rows[int(i)], dtype=np.float32) for i in ids])
+
+    def _reconcile(self, index: VectorIndex) -> tuple[int, int]:
+        """Add vectors SQL has and the index lacks; drop vectors of deleted memories. Returns the counts."""
+        in_sql, in_index = self._sql_ids(), index.ids()
+        missing = np.setdiff1d(in_sql, in_index)
+        extra = np.setdiff1d(in_index, in_sql)
+        index.remove(int(i) for i in extra)
+        index.add(missing, self._vectors_of(missing))
+        return len(missing), len(extra)
+
+    def _rebuild(self, index: VectorIndex) -> None:
+        ids = self._sql_ids()
+        index.rebuild(ids, self._vectors_of(ids))
+        self._save_index(index)
+
+    def rebuild_index(self) -> int:
+        """Build the index again from SQL and persist it; returns the vector count."""
+        self._rebuild(self.index)
+        return len(self.index)
+
+    def save_index(self) -> None:
+        self._save_index(self.index)
+
+    def _save_index(self, index: VectorIndex) -> None:
+        checksum = index.save(self.index_path)
+        with self.sessions.begin() as session:
+            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+            if state is None:
+                state = IndexState(namespace_id=self.namespace_id, name=LATENT_INDEX)
+                session.add(state)
+            state.kind, state.vector_count, state.checksum = self.index_settings.kind, len(index), checksum
+
+    def check(self) -> dict[str, Any]:
+        """Compare SQL, the index in memory and the file on disk; report what a repair would do."""
+        with self.sessions() as session:
+            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+        try:
+            if state is None:
+                raise IndexFileError("no index file was recorded")
+            on_disk = VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum)
+            file_status, file_ids = "ok", on_disk.ids()
+        except IndexFileError as exc:
+            file_status, file_ids = str(exc), np.zeros(0, np.int64)
+        in_sql = self._sql_ids()
+        missing_live = np.setdiff1d(in_sql, self.index.ids())
+        extra_live = np.setdiff1d(self.index.ids(), in_sql)
+        stale = len(np.setdiff1d(in_sql, file_ids)) + len(np.setdiff1d(file_ids, in_sql))
+        report = {
+            "namespace": self.namespace,
+            "memories": len(in_sql),
+            "index_kind": self.index.kind,
+            "index_vectors": len(self.index),
+            "missing_from_index": len(missing_live),
+            "deleted_but_indexed": len(extra_live),
+            "index_file": str(self.index_path),
+            "index_file_status": file_status,
+            "index_file_stale_entries": stale if file_status == "ok" else None,
+        }
+        repairs = []
+        if len(missing_live) or len(extra_live):
+            repairs.append("reconcile the in-memory index with SQL")
+        if file_status != "ok" or stale:
+            repairs.append("rewrite the index file")
+        report["consistent"] = not repairs
+        report["repairs"] = repairs
+        return report
 
     # -- episodes ------------------------------------------------------------------------
-    def begin_episode(self, world: str, seed: int) -> int:
+    def begin_episode(
+        self,
+        world: str,
+        seed: int,
+        started_at: datetime | None = None,
+        ended_at: datetime | None = None,
+        summary: dict[str, Any] | None = None,
+    ) -> int:
+        """Open an episode (an imported one arrives with its times and summary already known)."""
         with self.sessions.begin() as session:
-            episode = Episode(namespace_id=self.namespace_id, world=world, seed=seed)
+            episode = Episode(
+                namespace_id=self.namespace_id,
+                world=world,
+                seed=seed,
+                started_at=started_at or datetime.now(UTC),
+                ended_at=ended_at,
+                summary=summary,
+            )
             session.add(episode)
             session.flush()
             return episode.id
@@ -127,12 +248,33 @@ class MemoryStore:
             ).first()
         return None if row is None else (row[0], row[1], row[2])
 
+    def episodes(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(Episode).where(Episode.namespace_id == self.namespace_id).order_by(Episode.id)
+            ).all()
+        return [
+            {
+                "id": e.id,
+                "world": e.world,
+                "seed": e.seed,
+                "started_at": as_utc(e.started_at).isoformat(),
+                "ended_at": None if e.ended_at is None else as_utc(e.ended_at).isoformat(),
+                "summary": e.summary,
+            }
+            for e in rows
+        ]
+
+    def _own_episode(self, session: Any, episode: int) -> Episode:
+        record = session.get(Episode, episode)
+        if record is None or record.namespace_id != self.namespace_id:
+            raise MemoryInputError(f"no episode {episode} in namespace {self.namespace!r}")
+        return record
+
     def end_episode(self, episode: int) -> None:
-        """Close an episode with a summary: memory count, objects seen, the most surprising moment."""
+        """Close an episode with a summary: memory count, objects seen, the most surprising moments."""
         with self.sessions.begin() as session:
-            record = session.get(Episode, episode)
-            if record is None or record.namespace_id != self.namespace_id:
-                raise MemoryInputError(f"unknown episode {episode} in namespace {self.namespace!r}")
+            record = self._own_episode(session, episode)
             count = session.scalar(select(func.count()).where(Memory.episode_id == episode)) or 0
             seen = session.scalars(
                 select(Sighting.name)
@@ -140,17 +282,17 @@ class MemoryStore:
                 .where(Memory.episode_id == episode)
                 .distinct()
             ).all()
-            peak = session.execute(
+            peaks = session.execute(
                 select(Memory.step, Memory.surprise)
                 .where(Memory.episode_id == episode, Memory.surprise.is_not(None))
                 .order_by(Memory.surprise.desc())
-                .limit(1)
-            ).first()
+                .limit(3)
+            ).all()
             record.ended_at = datetime.now(UTC)
             record.summary = {
                 "memories": count,
                 "objects_seen": sorted(seen),
-                "most_surprising": None if peak is None else {"step": peak[0], "surprise": peak[1]},
+                "most_surprising": [{"step": s, "surprise": v} for s, v in peaks],
             }
 
     # -- writing -------------------------------------------------------------------------
@@ -163,110 +305,188 @@ class MemoryStore:
         caption: str,
         facts: dict[str, Any],
         surprise: float | None,
-        seen: list[str] | None = None,
+        seen: Sequence[str] | None = None,
     ) -> int:
+        memory = NewMemory(episode, step, action, latent, caption, facts, surprise, tuple(seen or ()))
+        return self.remember_many([memory])[0]
+
+    def remember_many(self, memories: Sequence[NewMemory]) -> list[int]:
+        """Store a batch in one transaction, then index it; returns the new ids in order."""
+        if not memories:
+            return []
+        vectors = np.stack([self._vector(m.latent) for m in memories])
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "namespace_id": self.namespace_id,
+                "episode_id": m.episode,
+                "step": m.step,
+                "timestamp": m.timestamp or now,
+                "action": m.action,
+                "latent": vector.tobytes(),
+                "caption": m.caption,
+                "facts": m.facts,
+                "surprise": m.surprise,
+                "importance": m.importance if m.importance is not None else (m.surprise or 0.0),
+                "access_count": 0,
+            }
+            for m, vector in zip(memories, vectors, strict=True)
+        ]
+        with self.sessions.begin() as session:
+            for episode in {m.episode for m in memories}:
+                self._own_episode(session, episode)
+            ids = list(session.scalars(insert(Memory).returning(Memory.id, sort_by_parameter_order=True), rows).all())
+            sightings = [
+                {"memory_id": memory_id, "name": name, "namespace_id": self.namespace_id}
+                for memory_id, m in zip(ids, memories, strict=True)
+                for name in sorted(set(m.seen))
+            ]
+            if sightings:
+                session.execute(insert(Sighting), sightings)
+        self.index.add(np.asarray(ids, np.int64), vectors)
+        if self.captions is not None:
+            self.captions.add({m.caption for m in memories})
+        return ids
+
+    def _vector(self, latent: np.ndarray) -> np.ndarray:
         vector = np.asarray(latent, dtype=np.float32).reshape(-1)
         if vector.shape != (self.dim,):
             raise MemoryInputError(f"latent has {vector.size} values; this memory stores {self.dim}")
-        with self.sessions.begin() as session:
-            memory = Memory(
-                namespace_id=self.namespace_id,
-                episode_id=episode,
-                step=step,
-                action=action,
-                latent=vector.tobytes(),
-                caption=caption,
-                facts=facts,
-                surprise=surprise,
-                importance=surprise or 0.0,
-            )
-            session.add(memory)
-            session.flush()
-            for name in sorted(set(seen or [])):
-                session.add(Sighting(memory_id=memory.id, name=name, namespace_id=self.namespace_id))
-            memory_id = memory.id
-        self.index.add_with_ids(vector[None], np.array([memory_id], dtype=np.int64))
-        return memory_id
+        if not np.all(np.isfinite(vector)):
+            raise MemoryInputError("latent contains NaN or infinite values")
+        return vector
 
-    def add_chat_turn(self, role: str, text: str) -> None:
+    def add_chat_turn(self, role: str, text: str, timestamp: datetime | None = None) -> None:
         with self.sessions.begin() as session:
-            session.add(ChatTurn(namespace_id=self.namespace_id, role=role, text=text))
+            session.add(
+                ChatTurn(namespace_id=self.namespace_id, role=role, text=text, timestamp=timestamp or datetime.now(UTC))
+            )
 
     # -- reading -------------------------------------------------------------------------
     @staticmethod
     def _record(memory: Memory, distance: float | None = None) -> MemoryRecord:
         return MemoryRecord(
-            memory.id,
-            memory.episode_id,
-            memory.step,
-            memory.timestamp.isoformat(),
-            memory.caption,
-            memory.facts,
-            memory.surprise,
-            np.frombuffer(memory.latent, dtype=np.float32).copy(),
-            distance,
+            id=memory.id,
+            episode=memory.episode_id,
+            step=memory.step,
+            timestamp=as_utc(memory.timestamp).isoformat(),
+            action=list(memory.action),
+            caption=memory.caption,
+            facts=memory.facts,
+            surprise=memory.surprise,
+            importance=memory.importance,
+            seen=tuple(s.name for s in memory.sightings),
+            latent=np.frombuffer(memory.latent, dtype=np.float32).copy(),
+            access_count=memory.access_count,
+            distance=distance,
         )
 
-    def _select(self, session: Session):
-        return select(Memory).where(Memory.namespace_id == self.namespace_id)
+    def _select(self, where: MemoryFilter | None = None) -> Select:
+        query = select(Memory).where(Memory.namespace_id == self.namespace_id)
+        return where.apply(query) if where is not None else query
+
+    def _records(self, query: Select) -> list[MemoryRecord]:
+        with self.sessions() as session:
+            return [self._record(m) for m in session.scalars(query).all()]
 
     def get(self, memory_id: int) -> MemoryRecord:
-        with self.sessions() as session:
-            memory = session.scalar(self._select(session).where(Memory.id == memory_id))
-            if memory is None:
-                raise MemoryInputError(f"no memory #{memory_id} in namespace {self.namespace!r}")
-            return self._record(memory)
+        found = self._records(self._select().where(Memory.id == memory_id))
+        if not found:
+            raise MemoryInputError(f"no memory #{memory_id} in namespace {self.namespace!r}")
+        return found[0]
+
+    def browse(self, where: MemoryFilter | None = None, limit: int = 20, offset: int = 0) -> list[MemoryRecord]:
+        """Newest first."""
+        return self._records(self._select(where).order_by(Memory.id.desc()).offset(offset).limit(limit))
 
     def recent(self, limit: int = 10) -> list[MemoryRecord]:
-        with self.sessions() as session:
-            rows = session.scalars(self._select(session).order_by(Memory.id.desc()).limit(limit)).all()
-            return [self._record(m) for m in rows]
+        return self.browse(limit=limit)
 
-    def most_surprising(self, limit: int = 5) -> list[MemoryRecord]:
-        with self.sessions() as session:
-            rows = session.scalars(
-                self._select(session).where(Memory.surprise.is_not(None)).order_by(Memory.surprise.desc()).limit(limit)
-            ).all()
-            return [self._record(m) for m in rows]
+    def scan(self, batch: int = _BATCH) -> Iterator[MemoryRecord]:
+        """Every memory, oldest first, read in batches (keyset pagination keeps each batch cheap)."""
+        after = 0
+        while True:
+            records = self._records(self._select().where(Memory.id > after).order_by(Memory.id).limit(batch))
+            yield from records
+            if len(records) < batch:
+                return
+            after = records[-1].id
+
+    def most_surprising(self, limit: int = 5, where: MemoryFilter | None = None) -> list[MemoryRecord]:
+        query = self._select(where).where(Memory.surprise.is_not(None))
+        return self._records(query.order_by(Memory.surprise.desc()).limit(limit))
 
     def last_seen(self, name: str) -> MemoryRecord | None:
-        with self.sessions() as session:
-            memory = session.scalar(
-                self._select(session)
-                .join(Sighting, Sighting.memory_id == Memory.id)
-                .where(Sighting.name == name)
-                .order_by(Memory.id.desc())
-                .limit(1)
-            )
-            return None if memory is None else self._record(memory)
+        found = self.browse(MemoryFilter(seen=name), limit=1)
+        return found[0] if found else None
 
-    def search_text(self, text: str, limit: int = 10) -> list[MemoryRecord]:
-        """Memories whose caption contains every word of `text` (case-insensitive), newest first."""
-        query = self._select_words(text)
-        with self.sessions() as session:
-            return [self._record(m) for m in session.scalars(query.order_by(Memory.id.desc()).limit(limit)).all()]
-
-    def _select_words(self, text: str):
-        query = select(Memory).where(Memory.namespace_id == self.namespace_id)
+    def search_text(self, text: str, limit: int = 10, where: MemoryFilter | None = None) -> list[MemoryRecord]:
+        """Captions closest in meaning when a sentence embedder is configured, else containing every word."""
+        if self.captions is not None:
+            similar = self.captions.search(text, limit)
+            query = self._select(where).where(Memory.caption.in_(list(similar)))
+            records = self._records(query.order_by(Memory.id.desc()).limit(limit * 4))
+            ranked = sorted(records, key=lambda r: -similar[r.caption])[:limit]
+            return [_with_distance(r, 1.0 - similar[r.caption]) for r in ranked]
+        query = self._select(where)
         for word in text.lower().split():
             query = query.where(func.lower(Memory.caption).contains(word))
-        return query
+        return self._records(query.order_by(Memory.id.desc()).limit(limit))
 
-    def search_vector(self, latent: np.ndarray, k: int = 10) -> list[MemoryRecord]:
-        """The k nearest memories to a latent (exact L2 search in the namespace's index)."""
-        vector = np.asarray(latent, dtype=np.float32).reshape(1, -1)
-        if vector.shape[1] != self.dim:
-            raise MemoryInputError(f"query has {vector.shape[1]} values; this memory stores {self.dim}")
-        if self.index.ntotal == 0:
-            return []
-        distances, ids = self.index.search(vector, min(k, self.index.ntotal))
-        found = {int(i): float(d) for i, d in zip(ids[0], distances[0], strict=True) if i >= 0}
-        with self.sessions() as session:
-            rows = session.scalars(self._select(session).where(Memory.id.in_(found))).all()
-            records = [self._record(m, found[m.id]) for m in rows]
-        return sorted(records, key=lambda r: r.distance or 0.0)
+    def search_vector(self, latent: np.ndarray, k: int = 10, where: MemoryFilter | None = None) -> list[MemoryRecord]:
+        """The k nearest memories to a latent that pass the filter (squared L2 distance)."""
+        vector = np.asarray(latent, dtype=np.float32).reshape(-1)
+        if vector.shape != (self.dim,):
+            raise MemoryInputError(f"query has {vector.size} values; this memory stores {self.dim}")
+        fetch = k
+        while True:  # widen the search until k neighbours pass the filter or the index is exhausted
+            hits = dict(self.index.search(vector, fetch))
+            with self.sessions() as session:
+                rows = session.scalars(self._select(where).where(Memory.id.in_(list(hits)))).all()
+                records = [self._record(m, hits[m.id]) for m in rows]
+            if len(records) >= k or fetch >= len(self.index) or (where is None or where.is_empty):
+                return sorted(records, key=lambda r: (r.distance or 0.0, r.id))[:k]
+            fetch *= 4
 
-    def chat_history(self, limit: int = 20) -> list[dict[str, str]]:
+    def search_similar(self, memory_id: int, k: int = 10, where: MemoryFilter | None = None) -> list[MemoryRecord]:
+        """Memories nearest to a stored memory's latent, itself excluded."""
+        anchor = self.get(memory_id)
+        return [r for r in self.search_vector(anchor.latent, k + 1, where) if r.id != memory_id][:k]
+
+    def recall(
+        self,
+        latent: np.ndarray | None = None,
+        text: str | None = None,
+        k: int = 10,
+        where: MemoryFilter | None = None,
+        weights: RetrievalWeights | None = None,
+    ) -> list[MemoryRecord]:
+        """Rank candidates by weighted relevance, recency and importance, and count the access."""
+        weights = weights or RetrievalWeights()
+        pool = max(k * 5, 50)
+        if latent is not None:
+            candidates = self.search_vector(latent, pool, where)
+        elif text:
+            candidates = self.search_text(text, pool, where)
+        else:
+            candidates = self.browse(where, limit=pool)
+        now = datetime.now(UTC)
+        scored = [_score(record, weights, now) for record in candidates]
+        ranked = sorted(scored, key=lambda r: -(r.score or 0.0))[:k]
+        self._touch([r.id for r in ranked])
+        return ranked
+
+    def _touch(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Memory)
+                .where(Memory.id.in_(ids))
+                .values(access_count=Memory.access_count + 1, last_access=datetime.now(UTC))
+            )
+
+    def chat_history(self, limit: int | None = 20) -> list[dict[str, str]]:
         with self.sessions() as session:
             rows = session.scalars(
                 select(ChatTurn)
@@ -274,21 +494,114 @@ class MemoryStore:
                 .order_by(ChatTurn.id.desc())
                 .limit(limit)
             ).all()
-        return [{"role": t.role, "text": t.text, "timestamp": t.timestamp.isoformat()} for t in reversed(rows)]
+        return [{"role": t.role, "text": t.text, "timestamp": as_utc(t.timestamp).isoformat()} for t in reversed(rows)]
 
-    def count(self) -> int:
+    def count(self, where: MemoryFilter | None = None) -> int:
+        query = self._select(where).with_only_columns(func.count())
         with self.sessions() as session:
-            return session.scalar(select(func.count()).where(Memory.namespace_id == self.namespace_id)) or 0
+            return session.scalar(query) or 0
+
+    def stats(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            first, last, peak = session.execute(
+                select(func.min(Memory.timestamp), func.max(Memory.timestamp), func.max(Memory.surprise)).where(
+                    Memory.namespace_id == self.namespace_id
+                )
+            ).one()
+            chat = session.scalar(select(func.count()).where(ChatTurn.namespace_id == self.namespace_id)) or 0
+            objects = session.scalar(
+                select(func.count(func.distinct(Sighting.name))).where(Sighting.namespace_id == self.namespace_id)
+            )
+        return {
+            "namespace": self.namespace,
+            "memories": self.count(),
+            "episodes": len(self.episodes()),
+            "chat_turns": chat,
+            "objects_seen": objects or 0,
+            "first": None if first is None else as_utc(first).isoformat(),
+            "last": None if last is None else as_utc(last).isoformat(),
+            "max_surprise": peak,
+            "latent_dim": self.dim,
+            "index_kind": self.index.kind,
+            "index_vectors": len(self.index),
+        }
 
     # -- forgetting ----------------------------------------------------------------------
-    def forget_all(self) -> int:
-        """Delete every memory, episode and chat turn of this namespace (vectors too)."""
+    def forget(self, ids: Iterable[int]) -> int:
+        """Delete these memories (SQL rows and vectors); unknown ids are an error, nothing is deleted then."""
+        wanted = sorted({int(i) for i in ids})
+        with self.sessions() as session:
+            owned = set(
+                session.scalars(
+                    select(Memory.id).where(Memory.namespace_id == self.namespace_id, Memory.id.in_(wanted))
+                ).all()
+            )
+        unknown = [i for i in wanted if i not in owned]
+        if unknown:
+            raise MemoryInputError(f"no memory {', '.join(f'#{i}' for i in unknown[:5])} in {self.namespace!r}")
+        return self._delete_memories(wanted)
+
+    def forget_matching(self, where: MemoryFilter) -> int:
+        """Delete every memory the filter selects (an episode, everything before a time, ...)."""
+        if where.is_empty:
+            raise MemoryInputError("refusing to forget with an empty filter; use forget_all for everything")
+        with self.sessions() as session:
+            ids = list(session.scalars(self._select(where).with_only_columns(Memory.id)).all())
+        return self._delete_memories(ids)
+
+    def forget_episode(self, episode: int) -> int:
+        with self.sessions() as session:
+            self._own_episode(session, episode)
+        count = self.forget_matching(MemoryFilter(episode=episode))
         with self.sessions.begin() as session:
-            count = self.count()
-            for table in (Sighting, Memory, ChatTurn, Episode):
+            session.execute(delete(Episode).where(Episode.id == episode))
+        return count
+
+    def _delete_memories(self, ids: list[int]) -> int:
+        with self.sessions.begin() as session:
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                session.execute(delete(Sighting).where(Sighting.memory_id.in_(chunk)))
+                session.execute(delete(Memory).where(Memory.id.in_(chunk)))
+        self.index.remove(ids)
+        if self.index.needs_compaction:
+            self.index.compact()
+        return len(ids)
+
+    def forget_all(self) -> int:
+        """Delete every memory, episode and chat turn of this namespace, and its index file."""
+        count = self.count()
+        with self.sessions.begin() as session:
+            for table in (Sighting, Memory, ChatTurn, Episode, CaptionEmbedding, IndexState):
                 session.execute(delete(table).where(table.namespace_id == self.namespace_id))
-        self.index.reset()
+        self.index = VectorIndex(self.dim, self.index_settings)
+        self.index_path.unlink(missing_ok=True)
+        if self.captions is not None:
+            self.captions.reload()
         return count
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Persist the index so the next open loads it instead of rebuilding."""
+        try:
+            self.save_index()
+        finally:
+            self.engine.dispose()
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything this store writes is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _with_distance(record: MemoryRecord, distance: float) -> MemoryRecord:
+    return replace(record, distance=distance)
+
+
+def _score(record: MemoryRecord, weights: RetrievalWeights, now: datetime) -> MemoryRecord:
+    relevance = 1.0 if record.distance is None else 1.0 / (1.0 + record.distance)
+    age = max(0.0, (now - datetime.fromisoformat(record.timestamp)).total_seconds())
+    recency = 0.5 ** (age / weights.recency_half_life_s)
+    importance = 1.0 - math.exp(-max(record.importance, 0.0))
+    why = {"relevance": relevance, "recency": recency, "importance": importance}
+    score = weights.relevance * relevance + weights.recency * recency + weights.importance * importance
+    return replace(record, score=score, why=why)
