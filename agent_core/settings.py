@@ -20,3 +20,8 @@ def apply_thread_setting(threads: int | None) -> None:
 def data_dir() -> Path:
     """Where worldmind keeps its database and caches (WORLDMIND_HOME overrides)."""
     return Path(os.environ.get("WORLDMIND_HOME") or user_data_dir("worldmind", appauthor=False))
+
+
+def default_db_url() -> str:
+    """The memory database when none is given: SQLite in the data directory."""
+    return f"sqlite:///{data_dir() / 'memory.sqlite'}"

@@ -10,13 +10,12 @@ from agent_core.agent import Agent
 from agent_core.broca import Broca
 from agent_core.perception import Perception
 from agent_core.planning import LatentPlanner
-from agent_core.settings import data_dir
+from agent_core.settings import data_dir, default_db_url
 from agent_core.worlds import make_world
 from language import IntentParser, Verbalizer
 from language.chat_models import load_chat_model
 from language.model_files import DEFAULT_MODEL
 from memory import MemoryStore
-from memory import sqlite_url
 from world_model import CheckpointError, WorldModel
 
 
@@ -31,10 +30,6 @@ def load_world_model(world: str, checkpoint: Path | None = None) -> WorldModel:
     if checkpoint is None and not (path / "config.json").exists():
         raise CheckpointError(f"no shipped checkpoint for {world!r}; train one with `worldmind train --world {world}`")
     return WorldModel.load(path, world=world)
-
-
-def default_db_url() -> str:
-    return sqlite_url(data_dir() / "memory.sqlite")
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,12 @@ def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> di
     return manifest
 
 
-def _read_members(path: Path) -> dict[str, bytes]:
+def archive_dimension(path: Path) -> int:
+    """The latent size an archive holds (to open a store for importing it)."""
+    return int(_read_members(path)[1]["latent_dim"])
+
+
+def _read_members(path: Path) -> tuple[dict[str, bytes], dict[str, Any]]:
     try:
         with zipfile.ZipFile(path) as archive:
             manifest = json.loads(archive.read("manifest.json"))
@@ -104,7 +109,9 @@ def _read_members(path: Path) -> dict[str, bytes]:
     for name, data in contents.items():
         if hashlib.sha256(data).hexdigest() != manifest.get("sha256", {}).get(name):
             raise MemoryInputError(f"{path}: {name} does not match its checksum in the manifest")
-    return contents
+    if not isinstance(manifest.get("latent_dim"), int):
+        raise MemoryInputError(f"{path}: the manifest has no latent_dim")
+    return contents, manifest
 
 
 def _lines(path: Path, name: str, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -124,7 +131,7 @@ def _time(value: Any) -> datetime | None:
 
 def import_archive(store: MemoryStore, path: Path, progress: bool = False) -> dict[str, int]:
     """Add an archive's episodes, memories and chat to the store's namespace; validated before any write."""
-    contents = _read_members(path)
+    contents, _ = _read_members(path)
     try:
         latents = np.load(io.BytesIO(contents["latents.npy"]), allow_pickle=False)
     except ValueError as exc:

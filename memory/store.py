@@ -59,18 +59,19 @@ class MemoryStore:
         self,
         url: str,
         namespace: str,
-        dim: int,
+        dim: int | None = None,
         *,
         index: IndexSettings | None = None,
         index_dir: Path | None = None,
         text_embedder: TextEmbedder | None = None,
         create: bool = True,
+        write_index: bool = True,
         warn: Callable[[str], None] | None = None,
     ) -> None:
         self.engine = open_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.dim = dim
         self.namespace = namespace
+        self.write_index = write_index
         self.warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
         try:
             upgrade(self.engine)
@@ -81,8 +82,8 @@ class MemoryStore:
         except MemoryInputError:
             self.engine.dispose()
             raise
-        self._check_stored_dimension()
-        self.index_settings = index or IndexSettings()
+        self.dim = self._resolve_dimension(dim)
+        self.index_settings = index or IndexSettings(kind=self._recorded_kind() or "flat")
         self.index_path = (index_dir or default_index_dir(url)) / f"namespace-{self.namespace_id}.faiss"
         self.index = self._open_index()
         self.captions = None if text_embedder is None else CaptionIndex(self.sessions, self.namespace_id, text_embedder)
@@ -99,18 +100,29 @@ class MemoryStore:
                 session.flush()
             return found.id
 
-    def _check_stored_dimension(self) -> None:
+    def _resolve_dimension(self, dim: int | None) -> int:
+        """The latent size: the caller's, checked against what is stored, or (if None) what is stored.
+
+        An empty namespace opened without a size gets 0: it can be read and searched, not written.
+        """
         with self.sessions() as session:
             size = session.scalar(
                 select(func.length(Memory.latent)).where(Memory.namespace_id == self.namespace_id).limit(1)
             )
-        if size is not None and size // 4 != self.dim:
+        stored = None if size is None else size // 4
+        if dim is not None and stored is not None and stored != dim:
             self.engine.dispose()
             raise MemoryInputError(
-                f"namespace {self.namespace!r} stores {size // 4}-d latents; this model makes {self.dim}-d ones"
+                f"namespace {self.namespace!r} stores {stored}-d latents; this model makes {dim}-d ones"
             )
+        return dim if dim is not None else (stored or 0)
 
     # -- index ---------------------------------------------------------------------------
+    def _recorded_kind(self) -> str | None:
+        with self.sessions() as session:
+            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+            return None if state is None else state.kind
+
     def _open_index(self) -> VectorIndex:
         with self.sessions() as session:
             state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
@@ -132,6 +144,7 @@ class MemoryStore:
             self.warn(
                 f"index of {self.namespace!r} was behind SQL ({missing} missing, {extra} deleted vectors); repaired"
             )
+            self._save_index(index)
         return index
 
     def _sql_ids(self) -> np.ndarray:
@@ -144,7 +157,9 @@ class MemoryStore:
         with self.sessions() as session:
             for start in range(0, len(ids), _BATCH):
                 chunk = [int(i) for i in ids[start : start + _BATCH]]
-                rows.update((i, v) for i, v in session.execute(select(Memory.id, Memory.latent).where(Memory.id.in_(chunk))))
+                rows.update(
+                    (i, v) for i, v in session.execute(select(Memory.id, Memory.latent).where(Memory.id.in_(chunk)))
+                )
         if not rows:
             return np.zeros((0, self.dim), np.float32)
         return np.stack([np.frombuffer(rows[int(i)], dtype=np.float32) for i in ids])
@@ -172,6 +187,8 @@ class MemoryStore:
         self._save_index(self.index)
 
     def _save_index(self, index: VectorIndex) -> None:
+        if not self.write_index:
+            return
         checksum = index.save(self.index_path)
         with self.sessions.begin() as session:
             state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
@@ -181,39 +198,36 @@ class MemoryStore:
             state.kind, state.vector_count, state.checksum = self.index_settings.kind, len(index), checksum
 
     def check(self) -> dict[str, Any]:
-        """Compare SQL, the index in memory and the file on disk; report what a repair would do."""
+        """Compare the index file on disk with SQL and report what a repair would do."""
         with self.sessions() as session:
             state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+        in_sql = self._sql_ids()
         try:
             if state is None:
                 raise IndexFileError("no index file was recorded")
-            on_disk = VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum)
-            file_status, file_ids = "ok", on_disk.ids()
+            file_ids = VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum).ids()
+            file_status = "ok"
         except IndexFileError as exc:
-            file_status, file_ids = str(exc), np.zeros(0, np.int64)
-        in_sql = self._sql_ids()
-        missing_live = np.setdiff1d(in_sql, self.index.ids())
-        extra_live = np.setdiff1d(self.index.ids(), in_sql)
-        stale = len(np.setdiff1d(in_sql, file_ids)) + len(np.setdiff1d(file_ids, in_sql))
-        report = {
+            file_ids, file_status = np.zeros(0, np.int64), str(exc)
+        missing = len(np.setdiff1d(in_sql, file_ids))
+        deleted = len(np.setdiff1d(file_ids, in_sql))
+        repairs = []
+        if file_status != "ok" and len(in_sql):
+            repairs.append(f"rebuild the index from SQL ({file_status})")
+        elif missing or deleted:
+            repairs.append(f"add {missing} missing vectors and drop {deleted} deleted ones, then save the index")
+        return {
             "namespace": self.namespace,
             "memories": len(in_sql),
-            "index_kind": self.index.kind,
-            "index_vectors": len(self.index),
-            "missing_from_index": len(missing_live),
-            "deleted_but_indexed": len(extra_live),
+            "index_kind": self.index_settings.kind,
             "index_file": str(self.index_path),
             "index_file_status": file_status,
-            "index_file_stale_entries": stale if file_status == "ok" else None,
+            "index_file_vectors": len(file_ids),
+            "missing_from_index_file": missing,
+            "deleted_but_in_index_file": deleted,
+            "consistent": not repairs,
+            "repairs": repairs,
         }
-        repairs = []
-        if len(missing_live) or len(extra_live):
-            repairs.append("reconcile the in-memory index with SQL")
-        if file_status != "ok" or stale:
-            repairs.append("rewrite the index file")
-        report["consistent"] = not repairs
-        report["repairs"] = repairs
-        return report
 
     # -- episodes ------------------------------------------------------------------------
     def begin_episode(

@@ -1,0 +1,298 @@
+"""`worldmind memory ...`: inspect, search, repair, forget, export and import stored memories.
+
+These commands never load the world model or the language model: they read the store directly,
+so they start fast and work on a database whose agent is not running.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from agent_core.settings import default_db_url
+from cli import options
+from cli.console import err, out, print_json
+from memory import INDEX_KINDS, IndexSettings, MemoryFilter, MemoryInputError, MemoryRecord, MemoryStore, namespaces
+
+memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
+
+EPISODE = typer.Option(None, "--episode", help="Only memories of this episode id.")
+SINCE = typer.Option(None, "--since", help="Only memories at or after this ISO time (UTC if no zone).")
+UNTIL = typer.Option(None, "--until", help="Only memories at or before this ISO time (UTC if no zone).")
+SEEN = typer.Option(None, "--seen", help="Only memories in which this object was seen, e.g. 'red ball'.")
+MIN_SURPRISE = typer.Option(None, "--min-surprise", help="Only memories at least this surprising.")
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MemoryInputError(f"{option} {text!r} is not an ISO date or time (e.g. 2026-11-28T10:00)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _filter(
+    episode: int | None, since: str | None, until: str | None, seen: str | None, min_surprise: float | None
+) -> MemoryFilter:
+    return MemoryFilter(episode, _moment(since, "--since"), _moment(until, "--until"), seen, min_surprise)
+
+
+@contextmanager
+def _store(db: str | None, namespace: str, kind: str | None = None, dim: int | None = None) -> Iterator[MemoryStore]:
+    """Open an existing namespace; warnings (an index rebuilt, say) go to stderr."""
+    if kind is not None and kind not in INDEX_KINDS:
+        raise MemoryInputError(f"unknown index kind {kind!r}; choose one of {', '.join(INDEX_KINDS)}")
+    store = MemoryStore(
+        db or default_db_url(),
+        namespace,
+        dim,
+        index=None if kind is None else IndexSettings(kind=kind),
+        create=False,
+        warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
+    )
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _table(records: list[MemoryRecord], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "episode", "step", "time (UTC)", "surprise", "seen", "caption"):
+        table.add_column(column, overflow="fold")
+    scored = any(r.score is not None for r in records)
+    if scored:
+        table.add_column("score")
+    for r in records:
+        row = [
+            str(r.id),
+            str(r.episode),
+            str(r.step),
+            r.timestamp[:19].replace("T", " "),
+            "-" if r.surprise is None else f"{r.surprise:.3f}",
+            ", ".join(r.seen),
+            r.caption,
+        ]
+        if scored:
+            row.append(f"{r.score:.3f}")
+        table.add_row(*row)
+    return table
+
+
+def _show_records(records: list[MemoryRecord], as_json: bool, title: str) -> None:
+    if as_json:
+        print_json([r.to_dict() for r in records])
+    elif records:
+        out.print(_table(records, title))
+    else:
+        err.print("no memories match")
+
+
+@memory_app.command("namespaces")
+def list_namespaces(db: str | None = options.DB, as_json: bool = options.JSON) -> None:
+    """The agent identities stored in the database."""
+    names = namespaces(db or default_db_url())
+    if as_json:
+        print_json(names)
+    else:
+        out.print("\n".join(names) if names else "(none)")
+
+
+@memory_app.command("stats")
+def stats(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_json: bool = options.JSON) -> None:
+    """How many memories, episodes and chat turns a namespace holds, and its index."""
+    with _store(db, namespace) as store:
+        figures = store.stats()
+    if as_json:
+        print_json(figures)
+        return
+    for key, value in figures.items():
+        out.print(f"{key:>14}: {value}")
+
+
+@memory_app.command("list")
+def list_memories(
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    episode: int | None = EPISODE,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    seen: str | None = SEEN,
+    min_surprise: float | None = MIN_SURPRISE,
+    limit: int = typer.Option(20, "--limit", min=1, help="How many, newest first."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Skip this many first."),
+    as_json: bool = options.JSON,
+) -> None:
+    """Memories, newest first, optionally filtered."""
+    where = _filter(episode, since, until, seen, min_surprise)
+    with _store(db, namespace) as store:
+        records = store.browse(where, limit=limit, offset=offset)
+    _show_records(records, as_json, f"memories of {namespace!r}")
+
+
+@memory_app.command("search")
+def search(
+    text: str | None = typer.Argument(None, help="Words or a sentence to match against captions."),
+    like: int | None = typer.Option(None, "--like", help="Find memories whose latent is near this memory's."),
+    k: int = typer.Option(10, "--k", min=1, help="How many results."),
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    episode: int | None = EPISODE,
+    since: str | None = SINCE,
+    until: str | None = UNTIL,
+    seen: str | None = SEEN,
+    min_surprise: float | None = MIN_SURPRISE,
+    as_json: bool = options.JSON,
+) -> None:
+    """Rank memories by relevance, recency and importance (by caption text or by latent similarity)."""
+    if (text is None) == (like is None):
+        raise MemoryInputError("give either TEXT or --like ID")
+    where = _filter(episode, since, until, seen, min_surprise)
+    with _store(db, namespace) as store:
+        if like is not None:
+            anchor = store.get(like)
+            records = [r for r in store.recall(anchor.latent, k=k + 1, where=where) if r.id != like][:k]
+        else:
+            records = store.recall(text=text, k=k, where=where)
+    _show_records(records, as_json, f"memories matching {text!r}" if text else f"memories like #{like}")
+
+
+@memory_app.command("show")
+def show(
+    memory_id: int = typer.Argument(..., help="Memory id."),
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    latent: bool = typer.Option(False, "--latent", help="Include the latent vector."),
+    as_json: bool = options.JSON,
+) -> None:
+    """Everything stored about one memory: caption, facts, action, surprise, objects seen."""
+    with _store(db, namespace) as store:
+        record = store.get(memory_id).to_dict(with_latent=True)
+    if not latent:
+        record.pop("latent")
+    if as_json:
+        print_json(record)
+        return
+    for key, value in record.items():
+        out.print(f"{key:>13}: {value}")
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise MemoryInputError(f"{question} Refusing without a terminal to confirm; pass --yes")
+    if not typer.confirm(question, err=True):
+        err.print("nothing forgotten")
+        raise typer.Exit(1)
+
+
+@memory_app.command("forget")
+def forget(
+    ids: list[int] = typer.Argument(None, help="Memory ids to forget."),
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    episode: int | None = typer.Option(None, "--episode", help="Forget a whole episode (memories and record)."),
+    before: str | None = typer.Option(None, "--before", help="Forget everything older than this ISO time."),
+    everything: bool = typer.Option(False, "--all", help="Forget the whole namespace, chat history included."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete memories (rows and vectors) by id, episode, age or the whole namespace; asks first."""
+    chosen = [bool(ids), episode is not None, before is not None, everything]
+    if sum(chosen) != 1:
+        raise MemoryInputError("choose exactly one of: IDS, --episode, --before, --all")
+    with _store(db, namespace) as store:
+        if ids:
+            for memory_id in ids:
+                store.get(memory_id)  # unknown ids fail before the question is asked
+            _confirm(f"Forget {len(ids)} memories of {namespace!r}?", yes)
+            count = store.forget(ids)
+        elif episode is not None:
+            _confirm(f"Forget episode {episode} of {namespace!r} and its memories?", yes)
+            count = store.forget_episode(episode)
+        elif before is not None:
+            where = MemoryFilter(until=_moment(before, "--before"))
+            _confirm(f"Forget {store.count(where)} memories of {namespace!r} older than {before}?", yes)
+            count = store.forget_matching(where) if store.count(where) else 0
+        else:
+            _confirm(f"Forget everything of {namespace!r} ({store.count()} memories and the chat)?", yes)
+            count = store.forget_all()
+    err.print(f"forgot {count} memories")
+
+
+@memory_app.command("export")
+def export(
+    path: Path = typer.Argument(..., help="Archive to write (.zip)."),
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write the namespace to one archive (JSON Lines + latents) that `import` reads back exactly."""
+    from memory.archive import export_archive
+
+    if path.exists() and not force:
+        raise MemoryInputError(f"{path} exists; pass --force to overwrite it")
+    with _store(db, namespace) as store:
+        manifest = export_archive(store, path, progress=True)
+    err.print(f"exported {manifest['counts']} to {path}")
+
+
+@memory_app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="Archive written by `worldmind memory export`."),
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+) -> None:
+    """Add an archive's episodes, memories and chat to a namespace (created if needed)."""
+    from memory.archive import archive_dimension, import_archive
+
+    store = MemoryStore(db or default_db_url(), namespace, archive_dimension(path))
+    try:
+        counts = import_archive(store, path, progress=True)
+    finally:
+        store.close()
+    err.print(f"imported {counts} into {namespace!r}")
+
+
+@memory_app.command("check")
+def check(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_json: bool = options.JSON) -> None:
+    """Verify that SQL, the index in memory and the index file agree; exit 1 and say what would be repaired."""
+    report: dict[str, Any]
+    store = MemoryStore(db or default_db_url(), namespace, create=False, write_index=False, warn=lambda _: None)
+    try:
+        report = store.check()
+    finally:
+        store.close()
+    if as_json:
+        print_json(report)
+    else:
+        for key, value in report.items():
+            out.print(f"{key:>25}: {value}")
+    if not report["consistent"]:
+        raise typer.Exit(1)
+
+
+@memory_app.command("rebuild")
+def rebuild(
+    namespace: str = options.NAMESPACE,
+    db: str | None = options.DB,
+    kind: str | None = typer.Option(None, "--kind", help=f"Index kind: {', '.join(INDEX_KINDS)} (default: keep)."),
+) -> None:
+    """Rebuild the vector index from SQL (and switch its kind), then save it."""
+    with _store(db, namespace, kind) as store:
+        count = store.rebuild_index()
+        built = store.index.kind
+    err.print(f"rebuilt the {built} index of {namespace!r}: {count} vectors")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(memory_app, name="memory")
