@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 import platformdirs
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from memory.captions import CaptionIndex, TextEmbedder
 from memory.database import open_engine, sqlite_path
@@ -29,9 +29,10 @@ from memory.errors import MemoryInputError
 from memory.index import IndexFileError, IndexSettings, VectorIndex
 from memory.migrate import upgrade
 from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
-from memory.schema import CaptionEmbedding, ChatTurn, Episode, IndexState, Memory, Namespace, Sighting
+from memory.schema import Base, CaptionEmbedding, ChatTurn, Episode, IndexState, Memory, Namespace, Sighting
 
 LATENT_INDEX = "latent"
+MEMORIES, SIGHTINGS = Base.metadata.tables["memories"], Base.metadata.tables["sightings"]
 _BATCH = 5000  # rows per SQL statement when reading or deleting many ids
 
 
@@ -349,18 +350,32 @@ class MemoryStore:
         with self.sessions.begin() as session:
             for episode in {m.episode for m in memories}:
                 self._own_episode(session, episode)
-            ids = list(session.scalars(insert(Memory).returning(Memory.id, sort_by_parameter_order=True), rows).all())
+            ids = self._allocate_ids(session, len(rows))
+            for row, memory_id in zip(rows, ids, strict=True):
+                row["id"] = memory_id
+            # Core executemany with known ids: an ordered RETURNING makes SQLite insert row by row.
+            session.execute(insert(MEMORIES), rows)
             sightings = [
                 {"memory_id": memory_id, "name": name, "namespace_id": self.namespace_id}
                 for memory_id, m in zip(ids, memories, strict=True)
                 for name in sorted(set(m.seen))
             ]
             if sightings:
-                session.execute(insert(Sighting), sightings)
+                session.execute(insert(SIGHTINGS), sightings)
         self.index.add(np.asarray(ids, np.int64), vectors)
         if self.captions is not None:
             self.captions.add({m.caption for m in memories})
         return ids
+
+    def _allocate_ids(self, session: Session, count: int) -> list[int]:
+        """Ids for a batch: PostgreSQL draws them from the sequence; elsewhere the batch takes the
+        write lock first (by touching its namespace row), so continuing after the largest id is safe."""
+        if self.engine.dialect.name == "postgresql":
+            draw = text("SELECT nextval(pg_get_serial_sequence('memories', 'id')) FROM generate_series(1, :n)")
+            return [int(i) for i in session.scalars(draw, {"n": count})]
+        session.execute(update(Namespace).where(Namespace.id == self.namespace_id).values(name=Namespace.name))
+        start = (session.scalar(select(func.max(Memory.id))) or 0) + 1
+        return list(range(start, start + count))
 
     def _vector(self, latent: np.ndarray) -> np.ndarray:
         vector = np.asarray(latent, dtype=np.float32).reshape(-1)
