@@ -18,7 +18,8 @@ from rich.table import Table
 
 from agent_core.settings import default_db_url
 from cli import options
-from cli.console import err, out, print_json
+from cli.bench_cmd import bench_app
+from cli.console import err, out, print_json, progress
 from memory import INDEX_KINDS, IndexSettings, MemoryFilter, MemoryInputError, MemoryRecord, MemoryStore, namespaces
 
 memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
@@ -47,15 +48,11 @@ def _filter(
 
 
 @contextmanager
-def _store(db: str | None, namespace: str, kind: str | None = None, dim: int | None = None) -> Iterator[MemoryStore]:
+def _store(db: str | None, namespace: str) -> Iterator[MemoryStore]:
     """Open an existing namespace; warnings (an index rebuilt, say) go to stderr."""
-    if kind is not None and kind not in INDEX_KINDS:
-        raise MemoryInputError(f"unknown index kind {kind!r}; choose one of {', '.join(INDEX_KINDS)}")
     store = MemoryStore(
         db or default_db_url(),
         namespace,
-        dim,
-        index=None if kind is None else IndexSettings(kind=kind),
         create=False,
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
     )
@@ -288,11 +285,44 @@ def rebuild(
     kind: str | None = typer.Option(None, "--kind", help=f"Index kind: {', '.join(INDEX_KINDS)} (default: keep)."),
 ) -> None:
     """Rebuild the vector index from SQL (and switch its kind), then save it."""
-    with _store(db, namespace, kind) as store:
-        count = store.rebuild_index()
+    if kind is not None and kind not in INDEX_KINDS:
+        raise MemoryInputError(f"unknown index kind {kind!r}; choose one of {', '.join(INDEX_KINDS)}")
+    with _store(db, namespace) as store:
+        count = store.rebuild_index(None if kind is None else IndexSettings(kind=kind))
         built = store.index.kind
     err.print(f"rebuilt the {built} index of {namespace!r}: {count} vectors")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(memory_app, name="memory")
+
+
+@bench_app.command("memory")
+def bench_memory(
+    count: int = typer.Option(1_000_000, "--n", min=1000, help="Memories to insert."),
+    dim: int | None = typer.Option(None, "--dim", min=1, help="Latent size (default: the shipped model's)."),
+    kinds: list[str] = typer.Option(list(INDEX_KINDS), "--kind", help="Index kinds to measure."),
+    queries: int = typer.Option(1000, "--queries", min=10, help="Held-out query latents."),
+    source: str = typer.Option("model", "--source", help="'model': shipped encoder latents; 'random': Gaussian."),
+    crash_rounds: int = typer.Option(20, "--crash-rounds", min=0, help="Writer kills in the crash test."),
+    workdir: Path | None = typer.Option(None, "--workdir", help="Keep the databases here (default: a temp dir)."),
+    as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+) -> None:
+    """Insert rate, search p50/p99 and recall@10 per index kind, rebuild time, and a SIGKILL crash test."""
+    from agent_core.benchmarks.memory import benchmark_memory
+
+    unknown = [kind for kind in kinds if kind not in INDEX_KINDS]
+    if unknown or source not in ("model", "random"):
+        raise MemoryInputError(f"unknown index kind or source: {', '.join(unknown) or source}")
+    with progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total, status="")
+            bar.update(tasks[stage], completed=done, total=total)
+
+        figures = benchmark_memory(
+            count, tuple(kinds), queries, source, dim, crash_rounds, workdir=workdir, progress=report
+        )
+    print_json(figures)

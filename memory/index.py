@@ -33,7 +33,7 @@ class IndexFileError(Exception):
 @dataclass(frozen=True)
 class IndexSettings:
     kind: str = "flat"
-    ivf_lists: int | None = None  # None: about 4·sqrt(n) cells, the usual FAISS guidance
+    ivf_lists: int | None = None  # None: 2·sqrt(n) cells (FAISS suggests 1-16·sqrt(n))
     ivf_probes: int = 16
     hnsw_neighbors: int = 32
     hnsw_search_depth: int = 64
@@ -68,10 +68,10 @@ class VectorIndex:
             graph.hnsw.efConstruction = self.settings.hnsw_build_depth
             return faiss.IndexIDMap2(graph)
         if kind == "ivf" and train_on is not None and len(train_on) > 0:
-            lists = self.settings.ivf_lists or max(1, int(4 * math.sqrt(len(train_on))))
+            lists = self.settings.ivf_lists or max(1, int(2 * math.sqrt(len(train_on))))
             lists = min(lists, max(1, len(train_on) // 39))  # FAISS wants ~39 points per cell
             ivf = faiss.IndexIVFFlat(faiss.IndexFlatL2(self.dim), self.dim, lists)
-            sample = train_on[np.random.default_rng(0).permutation(len(train_on))[: lists * 256]]
+            sample = train_on[np.random.default_rng(0).permutation(len(train_on))[: lists * 64]]
             ivf.train(np.ascontiguousarray(sample))
             ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # reconstruct and remove by id
             return ivf

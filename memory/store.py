@@ -148,9 +148,12 @@ class MemoryStore:
             self._save_index(index)
         return index
 
-    def _sql_ids(self) -> np.ndarray:
+    def ids(self) -> np.ndarray:
+        """Every memory id of the namespace, ascending (as SQL has them)."""
         with self.sessions() as session:
-            ids = session.scalars(select(Memory.id).where(Memory.namespace_id == self.namespace_id)).all()
+            ids = session.scalars(
+                select(Memory.id).where(Memory.namespace_id == self.namespace_id).order_by(Memory.id)
+            ).all()
         return np.asarray(ids, dtype=np.int64)
 
     def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
@@ -167,7 +170,7 @@ class MemoryStore:
 
     def _reconcile(self, index: VectorIndex) -> tuple[int, int]:
         """Add vectors SQL has and the index lacks; drop vectors of deleted memories. Returns the counts."""
-        in_sql, in_index = self._sql_ids(), index.ids()
+        in_sql, in_index = self.ids(), index.ids()
         missing = np.setdiff1d(in_sql, in_index)
         extra = np.setdiff1d(in_index, in_sql)
         index.remove(int(i) for i in extra)
@@ -175,12 +178,15 @@ class MemoryStore:
         return len(missing), len(extra)
 
     def _rebuild(self, index: VectorIndex) -> None:
-        ids = self._sql_ids()
+        ids = self.ids()
         index.rebuild(ids, self._vectors_of(ids))
         self._save_index(index)
 
-    def rebuild_index(self) -> int:
-        """Build the index again from SQL and persist it; returns the vector count."""
+    def rebuild_index(self, settings: IndexSettings | None = None) -> int:
+        """Build the index again from SQL (as another kind, if given) and persist it; returns its size."""
+        if settings is not None:
+            self.index_settings = settings
+            self.index = VectorIndex(self.dim, settings)
         self._rebuild(self.index)
         return len(self.index)
 
@@ -202,7 +208,7 @@ class MemoryStore:
         """Compare the index file on disk with SQL and report what a repair would do."""
         with self.sessions() as session:
             state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
-        in_sql = self._sql_ids()
+        in_sql = self.ids()
         try:
             if state is None:
                 raise IndexFileError("no index file was recorded")
