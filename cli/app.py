@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import typer
+from rich.markup import escape
 
 from agent_core.settings import apply_thread_setting
 from cli import ask_cmd, bench_cmd, chat_cmd, collect_cmd, memory_cmd, model_cmd, plan_cmd, replay_cmd, worlds_cmd
+from cli.console import err
 from cli.errors import WorldmindGroup
 
 app = typer.Typer(
@@ -42,5 +46,11 @@ memory_cmd.register(app)
 app.add_typer(bench_cmd.bench_app, name="bench")
 
 
+def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """Warnings (an index rebuilt after a crash, say) as one line on stderr, not a source listing."""
+    err.print(f"[yellow]warning:[/] {escape(str(message))}")
+
+
 def main() -> None:
+    warnings.showwarning = _show_warning
     app()

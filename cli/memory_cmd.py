@@ -21,6 +21,7 @@ from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, progress
 from memory import INDEX_KINDS, IndexSettings, MemoryFilter, MemoryInputError, MemoryRecord, MemoryStore, namespaces
+from memory.captions import TextEmbedder
 
 memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
 
@@ -48,11 +49,12 @@ def _filter(
 
 
 @contextmanager
-def _store(db: str | None, namespace: str) -> Iterator[MemoryStore]:
+def _store(db: str | None, namespace: str, text_embedder: TextEmbedder | None = None) -> Iterator[MemoryStore]:
     """Open an existing namespace; warnings (an index rebuilt, say) go to stderr."""
     store = MemoryStore(
         db or default_db_url(),
         namespace,
+        text_embedder=text_embedder,
         create=False,
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
     )
@@ -141,6 +143,9 @@ def search(
     text: str | None = typer.Argument(None, help="Words or a sentence to match against captions."),
     like: int | None = typer.Option(None, "--like", help="Find memories whose latent is near this memory's."),
     k: int = typer.Option(10, "--k", min=1, help="How many results."),
+    words: bool = typer.Option(
+        False, "--words", help="Match captions containing every word instead of by meaning (MiniLM)."
+    ),
     namespace: str = options.NAMESPACE,
     db: str | None = options.DB,
     episode: int | None = EPISODE,
@@ -154,7 +159,12 @@ def search(
     if (text is None) == (like is None):
         raise MemoryInputError("give either TEXT or --like ID")
     where = _filter(episode, since, until, seen, min_surprise)
-    with _store(db, namespace) as store:
+    embedder = None
+    if text is not None and not words:
+        from language.embeddings import load_sentence_embedder
+
+        embedder = load_sentence_embedder()
+    with _store(db, namespace, embedder) as store:
         if like is not None:
             anchor = store.get(like)
             records = [r for r in store.recall(anchor.latent, k=k + 1, where=where) if r.id != like][:k]

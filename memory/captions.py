@@ -1,7 +1,8 @@
 """Natural-language search over captions with a sentence embedder (MiniLM when it is installed).
 
 Captions repeat (the agent describes the same room and objects many times), so embeddings are
-kept per distinct caption in SQL, and a small inner-product index over them is rebuilt on open.
+kept per distinct caption in SQL. They are computed at search time for captions not embedded yet,
+so writing memories never waits for the embedder, and the agent need not load it at all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import sessionmaker
 
-from memory.schema import CaptionEmbedding
+from memory.schema import CaptionEmbedding, Memory
 
 
 class TextEmbedder(Protocol):
@@ -29,53 +30,53 @@ class CaptionIndex:
         self.sessions = sessions
         self.namespace_id = namespace_id
         self.embedder = embedder
-        self.reload()
+        self.captions: list[str] = []
+        self.index: faiss.IndexFlatIP | None = None
 
-    def reload(self) -> None:
+    def sync(self) -> None:
+        """Embed the namespace's captions that have no embedding yet, then load them all."""
+        with self.sessions() as session:
+            embedded = select(CaptionEmbedding.caption).where(
+                CaptionEmbedding.namespace_id == self.namespace_id, CaptionEmbedding.model == self.embedder.name
+            )
+            new = sorted(
+                session.scalars(
+                    select(Memory.caption)
+                    .where(Memory.namespace_id == self.namespace_id, Memory.caption.not_in(embedded))
+                    .distinct()
+                )
+            )
+        if new:
+            vectors = np.asarray(self.embedder.embed(new), dtype=np.float32)
+            with self.sessions.begin() as session:
+                session.execute(
+                    insert(CaptionEmbedding),
+                    [
+                        {
+                            "namespace_id": self.namespace_id,
+                            "caption": c,
+                            "model": self.embedder.name,
+                            "vector": v.tobytes(),
+                        }
+                        for c, v in zip(new, vectors, strict=True)
+                    ],
+                )
         with self.sessions() as session:
             rows = session.execute(
                 select(CaptionEmbedding.caption, CaptionEmbedding.vector).where(
-                    CaptionEmbedding.namespace_id == self.namespace_id,
-                    CaptionEmbedding.model == self.embedder.name,
+                    CaptionEmbedding.namespace_id == self.namespace_id, CaptionEmbedding.model == self.embedder.name
                 )
             ).all()
         self.captions = [caption for caption, _ in rows]
-        self.known = set(self.captions)
-        self.index: faiss.IndexFlatIP | None = None
+        self.index = None
         if rows:
             vectors = np.stack([np.frombuffer(vector, dtype=np.float32) for _, vector in rows])
-            self._append_vectors(vectors)
-
-    def _append_vectors(self, vectors: np.ndarray) -> None:
-        if self.index is None:
             self.index = faiss.IndexFlatIP(vectors.shape[1])
-        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-
-    def add(self, captions: set[str]) -> None:
-        """Embed and store the captions not seen before."""
-        new = sorted(captions - self.known)
-        if not new:
-            return
-        vectors = np.asarray(self.embedder.embed(new), dtype=np.float32)
-        with self.sessions.begin() as session:
-            session.execute(
-                insert(CaptionEmbedding),
-                [
-                    {
-                        "namespace_id": self.namespace_id,
-                        "caption": c,
-                        "model": self.embedder.name,
-                        "vector": v.tobytes(),
-                    }
-                    for c, v in zip(new, vectors, strict=True)
-                ],
-            )
-        self.captions.extend(new)
-        self.known.update(new)
-        self._append_vectors(vectors)
+            self.index.add(np.ascontiguousarray(vectors))
 
     def search(self, text: str, limit: int) -> dict[str, float]:
         """The captions most similar in meaning to `text`, with cosine similarity."""
+        self.sync()
         if self.index is None or not text.strip():
             return {}
         query = np.asarray(self.embedder.embed([text]), dtype=np.float32)

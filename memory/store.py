@@ -369,8 +369,6 @@ class MemoryStore:
             if sightings:
                 session.execute(insert(SIGHTINGS), sightings)
         self.index.add(np.asarray(ids, np.int64), vectors)
-        if self.captions is not None:
-            self.captions.add({m.caption for m in memories})
         return ids
 
     def _allocate_ids(self, session: Session, count: int) -> list[int]:
@@ -611,8 +609,6 @@ class MemoryStore:
                 session.execute(delete(table).where(table.namespace_id == self.namespace_id))
         self.index = VectorIndex(self.dim, self.index_settings)
         self.index_path.unlink(missing_ok=True)
-        if self.captions is not None:
-            self.captions.reload()
         return count
 
     def close(self) -> None:
