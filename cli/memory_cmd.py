@@ -20,7 +20,16 @@ from agent_core.settings import default_db_url
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, progress
-from memory import INDEX_KINDS, IndexSettings, MemoryFilter, MemoryInputError, MemoryRecord, MemoryStore, namespaces
+from memory import (
+    INDEX_KINDS,
+    IndexSettings,
+    MemoryFilter,
+    MemoryInputError,
+    MemoryRecord,
+    MemoryStore,
+    RetrievalWeights,
+    namespaces,
+)
 from memory.captions import TextEmbedder
 
 memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
@@ -146,6 +155,10 @@ def search(
     words: bool = typer.Option(
         False, "--words", help="Match captions containing every word instead of by meaning (MiniLM)."
     ),
+    relevance: float = typer.Option(1.0, "--relevance-weight", min=0.0, help="Weight of similarity to the query."),
+    recency: float = typer.Option(0.3, "--recency-weight", min=0.0, help="Weight of how recent a memory is."),
+    importance: float = typer.Option(0.3, "--importance-weight", min=0.0, help="Weight of importance (surprise)."),
+    half_life: float = typer.Option(3600.0, "--half-life", min=1.0, help="Seconds for recency to halve."),
     namespace: str = options.NAMESPACE,
     db: str | None = options.DB,
     episode: int | None = EPISODE,
@@ -156,6 +169,7 @@ def search(
     as_json: bool = options.JSON,
 ) -> None:
     """Rank memories by relevance, recency and importance (by caption text or by latent similarity)."""
+    weights = RetrievalWeights(relevance, recency, importance, half_life)
     if (text is None) == (like is None):
         raise MemoryInputError("give either TEXT or --like ID")
     where = _filter(episode, since, until, seen, min_surprise)
@@ -167,9 +181,11 @@ def search(
     with _store(db, namespace, embedder) as store:
         if like is not None:
             anchor = store.get(like)
-            records = [r for r in store.recall(anchor.latent, k=k + 1, where=where) if r.id != like][:k]
+            records = [r for r in store.recall(anchor.latent, k=k + 1, where=where, weights=weights) if r.id != like][
+                :k
+            ]
         else:
-            records = store.recall(text=text, k=k, where=where)
+            records = store.recall(text=text, k=k, where=where, weights=weights)
     _show_records(records, as_json, f"memories matching {text!r}" if text else f"memories like #{like}")
 
 
