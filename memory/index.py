@@ -24,6 +24,8 @@ import faiss
 import numpy as np
 
 INDEX_KINDS = ("flat", "ivf", "hnsw")
+IVF_REGROWTH = 4  # retrain IVF cells once the index holds this many times what they were trained on
+IVF_MIN_TRAINING = 1000  # below this, an IVF index is not worth training: it stays exact (flat)
 
 
 class IndexFileError(Exception):
@@ -58,6 +60,7 @@ class VectorIndex:
         self.settings = settings
         self.tombstones: set[int] = set()
         self.index: Any = index if index is not None else self._empty(train_on=None)
+        self.trained_size = int(self.index.ntotal)
         self._configure_search()
 
     # -- construction --------------------------------------------------------------------
@@ -67,7 +70,7 @@ class VectorIndex:
             graph = faiss.IndexHNSWFlat(self.dim, self.settings.hnsw_neighbors)
             graph.hnsw.efConstruction = self.settings.hnsw_build_depth
             return faiss.IndexIDMap2(graph)
-        if kind == "ivf" and train_on is not None and len(train_on) > 0:
+        if kind == "ivf" and train_on is not None and len(train_on) >= IVF_MIN_TRAINING:
             lists = self.settings.ivf_lists or max(1, int(2 * math.sqrt(len(train_on))))
             lists = min(lists, max(1, len(train_on) // 39))  # FAISS wants ~39 points per cell
             ivf = faiss.IndexIVFFlat(faiss.IndexFlatL2(self.dim), self.dim, lists)
@@ -89,6 +92,7 @@ class VectorIndex:
         self.index = self._empty(train_on=vectors)
         self._configure_search()
         self.tombstones.clear()
+        self.trained_size = len(vectors)
         self.add(ids, vectors)
 
     @property
@@ -139,8 +143,13 @@ class VectorIndex:
             self.index.remove_ids(wanted)
 
     @property
-    def needs_compaction(self) -> bool:
-        return self.index.ntotal > 0 and len(self.tombstones) > self.settings.rebuild_fraction * self.index.ntotal
+    def needs_rebuild(self) -> bool:
+        """HNSW: too many tombstones. IVF: grown well past the data its cells were trained on."""
+        if self.settings.kind == "hnsw":
+            return self.index.ntotal > 0 and len(self.tombstones) > self.settings.rebuild_fraction * self.index.ntotal
+        if self.settings.kind == "ivf":
+            return len(self) > IVF_REGROWTH * max(self.trained_size, IVF_MIN_TRAINING)
+        return False
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The k nearest live ids with squared L2 distances, nearest first."""

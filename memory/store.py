@@ -369,6 +369,7 @@ class MemoryStore:
             if sightings:
                 session.execute(insert(SIGHTINGS), sightings)
         self.index.add(np.asarray(ids, np.int64), vectors)
+        self._rebuild_if_due()
         return ids
 
     def _allocate_ids(self, session: Session, count: int) -> list[int]:
@@ -597,9 +598,12 @@ class MemoryStore:
                 session.execute(delete(Sighting).where(Sighting.memory_id.in_(chunk)))
                 session.execute(delete(Memory).where(Memory.id.in_(chunk)))
         self.index.remove(ids)
-        if self.index.needs_compaction:
-            self.index.compact()
+        self._rebuild_if_due()
         return len(ids)
+
+    def _rebuild_if_due(self) -> None:
+        if self.index.needs_rebuild:
+            self._rebuild(self.index)
 
     def forget_all(self) -> int:
         """Delete every memory, episode and chat turn of this namespace, and its index file."""

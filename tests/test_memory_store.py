@@ -170,7 +170,7 @@ def test_every_index_kind_finds_neighbours_and_forgets(open_store, kind):
     store = open_store(dim=8, index=IndexSettings(kind=kind, ivf_lists=4, ivf_probes=4))
     episode = store.begin_episode("tworooms", 0)
     rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(400, 8)).astype(np.float32)
+    vectors = rng.normal(size=(1200, 8)).astype(np.float32)
     ids = store.remember_many([NewMemory(episode, i, [], v, f"m{i}", {}) for i, v in enumerate(vectors)])
     store.rebuild_index()  # IVF trains its cells on what is stored
     assert store.index.kind == kind
@@ -179,7 +179,7 @@ def test_every_index_kind_finds_neighbours_and_forgets(open_store, kind):
     assert ids[7] not in [r.id for r in store.search_vector(vectors[7], k=5)]
     store.close()
     again = open_store(dim=8, index=IndexSettings(kind=kind, ivf_lists=4, ivf_probes=4))
-    assert len(again.index) == 399 and again.check()["consistent"]
+    assert len(again.index) == 1199 and again.check()["consistent"]
 
 
 def test_forgetting_by_id_episode_age_and_namespace(open_store):
@@ -252,3 +252,20 @@ def test_a_reader_sees_a_concurrent_writer_commits(open_store):
     thread.join()
     assert errors == []
     assert counts == sorted(counts) and reader.count() == 40
+
+
+def test_an_ivf_index_retrains_as_it_grows_and_hnsw_compacts_tombstones(open_store):
+    ivf = open_store("ivf", dim=8, index=IndexSettings(kind="ivf"))
+    episode = ivf.begin_episode("tworooms", 0)
+    vectors = np.random.default_rng(1).normal(size=(4200, 8)).astype(np.float32)
+    ivf.remember_many([NewMemory(episode, i, [], v, "m", {}) for i, v in enumerate(vectors[:900])])
+    assert ivf.index.kind == "flat"  # too few vectors to train cells on: stays exact
+    ivf.remember_many([NewMemory(episode, i, [], v, "m", {}) for i, v in enumerate(vectors[900:])])
+    assert ivf.index.kind == "ivf" and ivf.index.trained_size == 4200
+    hnsw = open_store("hnsw", dim=8, index=IndexSettings(kind="hnsw", rebuild_fraction=0.2))
+    episode = hnsw.begin_episode("tworooms", 0)
+    ids = hnsw.remember_many([NewMemory(episode, i, [], v, "m", {}) for i, v in enumerate(vectors[:100])])
+    hnsw.forget(ids[:15])
+    assert len(hnsw.index.tombstones) == 15 and len(hnsw.index) == 85
+    hnsw.forget(ids[15:25])
+    assert hnsw.index.tombstones == set() and hnsw.index.index.ntotal == 75
