@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from agent_core.wiring import AgentOptions, open_agent
 from cli import options
 from cli.console import out, print_json
 
@@ -22,6 +21,8 @@ def ask(
     as_json: bool = options.JSON,
 ) -> None:
     """Answer from memory through the language layer, listing the memories used."""
+    from agent_core.wiring import AgentOptions, open_agent
+
     agent = open_agent(
         AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
     )

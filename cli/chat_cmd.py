@@ -8,18 +8,19 @@ import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.live import Live
 
-from agent_core.agent import Agent
 from agent_core.errors import AgentInputError
 from agent_core.reports import StepReport
-from agent_core.wiring import AgentOptions, open_agent
 from cli import options
 from cli.chat_view import screen, sparkline
 from cli.console import err, out
+
+if TYPE_CHECKING:
+    from agent_core.agent import Agent
 
 HELP = """commands:
   /help              this help
@@ -181,6 +182,8 @@ def chat(
     plain: bool = typer.Option(False, "--plain", help="Line mode even on a terminal."),
 ) -> None:
     """Chat with the agent on a world (default: tworooms). Type /help inside."""
+    from agent_core.wiring import AgentOptions, open_agent
+
     agent = open_agent(
         AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
     )

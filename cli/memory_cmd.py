@@ -1,7 +1,8 @@
 """`worldmind memory ...`: inspect, search, repair, forget, export and import stored memories.
 
 These commands never load the world model or the language model: they read the store directly,
-so they start fast and work on a database whose agent is not running.
+so they start fast and work on a database whose agent is not running. The store itself is
+imported inside the commands, so that `worldmind --help` does not pay for SQLAlchemy and FAISS.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -20,17 +21,13 @@ from agent_core.settings import default_db_url
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, progress
-from memory import (
-    INDEX_KINDS,
-    IndexSettings,
-    MemoryFilter,
-    MemoryInputError,
-    MemoryRecord,
-    MemoryStore,
-    RetrievalWeights,
-    namespaces,
-)
-from memory.captions import TextEmbedder
+from memory.errors import MemoryInputError
+from memory.index_settings import INDEX_KINDS, IndexSettings
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy and FAISS: loaded by the commands that use it
+    from memory.captions import TextEmbedder
+    from memory.records import MemoryFilter, MemoryRecord
+    from memory.store import MemoryStore
 
 memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
 
@@ -54,12 +51,16 @@ def _moment(text: str | None, option: str) -> datetime | None:
 def _filter(
     episode: int | None, since: str | None, until: str | None, seen: str | None, min_surprise: float | None
 ) -> MemoryFilter:
+    from memory.records import MemoryFilter
+
     return MemoryFilter(episode, _moment(since, "--since"), _moment(until, "--until"), seen, min_surprise)
 
 
 @contextmanager
 def _store(db: str | None, namespace: str, text_embedder: TextEmbedder | None = None) -> Iterator[MemoryStore]:
     """Open an existing namespace; warnings (an index rebuilt, say) go to stderr."""
+    from memory.store import MemoryStore
+
     store = MemoryStore(
         db or default_db_url(),
         namespace,
@@ -108,6 +109,8 @@ def _show_records(records: list[MemoryRecord], as_json: bool, title: str) -> Non
 @memory_app.command("namespaces")
 def list_namespaces(db: str | None = options.DB, as_json: bool = options.JSON) -> None:
     """The agent identities stored in the database."""
+    from memory.store import namespaces
+
     names = namespaces(db or default_db_url())
     if as_json:
         print_json(names)
@@ -169,6 +172,8 @@ def search(
     as_json: bool = options.JSON,
 ) -> None:
     """Rank memories by relevance, recency and importance (by caption text or by latent similarity)."""
+    from memory.records import RetrievalWeights
+
     weights = RetrievalWeights(relevance, recency, importance, half_life)
     if (text is None) == (like is None):
         raise MemoryInputError("give either TEXT or --like ID")
@@ -243,6 +248,8 @@ def forget(
             _confirm(f"Forget episode {episode} of {namespace!r} and its memories?", yes)
             count = store.forget_episode(episode)
         elif before is not None:
+            from memory.records import MemoryFilter
+
             where = MemoryFilter(until=_moment(before, "--before"))
             _confirm(f"Forget {store.count(where)} memories of {namespace!r} older than {before}?", yes)
             count = store.forget_matching(where) if store.count(where) else 0
@@ -277,6 +284,7 @@ def import_(
 ) -> None:
     """Add an archive's episodes, memories and chat to a namespace (created if needed)."""
     from memory.archive import archive_dimension, import_archive
+    from memory.store import MemoryStore
 
     store = MemoryStore(db or default_db_url(), namespace, archive_dimension(path))
     try:
@@ -290,6 +298,8 @@ def import_(
 def check(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_json: bool = options.JSON) -> None:
     """Verify that SQL, the index in memory and the index file agree; exit 1 and say what would be repaired."""
     report: dict[str, Any]
+    from memory.store import MemoryStore
+
     store = MemoryStore(db or default_db_url(), namespace, create=False, write_index=False, warn=lambda _: None)
     try:
         report = store.check()

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import typer
 
-from agent_core.model_training import default_datasets, load_training_data, train_world_model
-from agent_core.wiring import load_world_model, shipped_checkpoint
 from agent_core.worlds.clips import make_clip
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, progress
-from world_model import TrainConfig
 from world_model.config import load_config_file
 
 
@@ -27,6 +24,9 @@ def train_command(
     baseline: bool = typer.Option(False, "--baseline", help="Also train the pixel-space baseline."),
 ) -> None:
     """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
+    from agent_core.model_training import default_datasets, load_training_data, train_world_model
+    from world_model import TrainConfig
+
     overrides: dict = {}
     train_config = TrainConfig()
     if config is not None:
@@ -66,6 +66,8 @@ def probe_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Probe R^2 per physical quantity, as measured on held-out frames when the model was made."""
+    from agent_core.wiring import load_world_model
+
     model = load_world_model(world, checkpoint)
     r2 = model.metadata.get("probe_r2", {})
     if as_json:
@@ -85,6 +87,8 @@ def surprise_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The per-step surprise curve of one clip (with an optional impossible event)."""
+    from agent_core.wiring import load_world_model
+
     model = load_world_model(world, checkpoint)
     shown = make_clip(world, clip, event, length)
     curve = model.surprise(shown.frames, shown.actions)
@@ -137,6 +141,7 @@ def bench_surprise(
 ) -> None:
     """Pairwise accuracy and AUROC per violation type, JEPA vs pixel baseline, plus probe R^2."""
     from agent_core.benchmarks.surprise import clip_pairs, score_pairs
+    from agent_core.wiring import load_world_model, shipped_checkpoint
     from world_model.pixel_baseline import PixelPredictor
 
     report = {}

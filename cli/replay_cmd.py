@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from agent_core.agent import Agent
 from agent_core.episode_script import ScriptError, load_script
 from agent_core.replay import run_script, write_report
-from agent_core.wiring import AgentOptions, open_agent
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, print_json, progress
+
+if TYPE_CHECKING:
+    from agent_core.agent import Agent
 
 EXIT_EXPECTATION_FAILED = 1
 
@@ -30,6 +32,8 @@ def replay(
     as_json: bool = options.JSON,
 ) -> None:
     """Replay a scripted episode; exit 1 if an expectation fails, 2 if the script is invalid."""
+    from agent_core.wiring import AgentOptions, open_agent
+
     script = load_script(script_path)
     fresh = f"replay-{script_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
     agent = open_agent(
@@ -75,6 +79,7 @@ def bench_chat(
 ) -> None:
     """Latency per chat turn by stage (p50/p95) and language-to-goal success on the example scripts."""
     from agent_core.benchmarks.chat import benchmark_chat
+    from agent_core.wiring import AgentOptions, open_agent
 
     scripts = sorted(examples.glob("*.yaml"))
     if not scripts:

@@ -1,13 +1,33 @@
 """Episodic memory: SQL rows are the source of truth, a FAISS index over latents is a cache.
 
-This package takes latents as numpy arrays; it never imports torch models or the LLM.
+This package takes latents as numpy arrays; it never imports torch models or the LLM. Names are
+imported on first use, so importing the error class does not load SQLAlchemy and FAISS.
 """
 
-from memory.database import sqlite_url
-from memory.errors import MemoryInputError
-from memory.index import INDEX_KINDS, IndexSettings
-from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
-from memory.store import MemoryStore, namespaces
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from memory.database import sqlite_url
+    from memory.errors import MemoryInputError
+    from memory.index_settings import INDEX_KINDS, IndexSettings
+    from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
+    from memory.store import MemoryStore, namespaces
+
+_HOMES = {
+    "sqlite_url": "memory.database",
+    "MemoryInputError": "memory.errors",
+    "INDEX_KINDS": "memory.index_settings",
+    "IndexSettings": "memory.index_settings",
+    "MemoryFilter": "memory.records",
+    "MemoryRecord": "memory.records",
+    "NewMemory": "memory.records",
+    "RetrievalWeights": "memory.records",
+    "MemoryStore": "memory.store",
+    "namespaces": "memory.store",
+}
 
 __all__ = [
     "INDEX_KINDS",
@@ -21,3 +41,9 @@ __all__ = [
     "namespaces",
     "sqlite_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'memory' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

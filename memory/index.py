@@ -16,35 +16,20 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
-INDEX_KINDS = ("flat", "ivf", "hnsw")
+from memory.index_settings import IndexSettings
+
 IVF_REGROWTH = 4  # retrain IVF cells once the index holds this many times what they were trained on
 IVF_MIN_TRAINING = 1000  # below this, an IVF index is not worth training: it stays exact (flat)
 
 
 class IndexFileError(Exception):
     """The index file is missing, unreadable, or not the one SQL says was written."""
-
-
-@dataclass(frozen=True)
-class IndexSettings:
-    kind: str = "flat"
-    ivf_lists: int | None = None  # None: 2·sqrt(n) cells (FAISS suggests 1-16·sqrt(n))
-    ivf_probes: int = 16
-    hnsw_neighbors: int = 32
-    hnsw_search_depth: int = 64
-    hnsw_build_depth: int = 80
-    rebuild_fraction: float = 0.2  # rebuild HNSW once this fraction of its vectors are tombstones
-
-    def __post_init__(self) -> None:
-        if self.kind not in INDEX_KINDS:
-            raise ValueError(f"unknown index kind {self.kind!r}; choose one of {', '.join(INDEX_KINDS)}")
 
 
 def file_checksum(path: Path) -> str:

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from memory.captions import CaptionIndex, TextEmbedder
 from memory.database import open_engine, sqlite_path
 from memory.errors import MemoryInputError
-from memory.index import IndexFileError, IndexSettings, VectorIndex
+from memory.index import IndexFileError, VectorIndex
+from memory.index_settings import IndexSettings
 from memory.migrate import upgrade
 from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
 from memory.schema import Base, CaptionEmbedding, ChatTurn, Episode, IndexState, Memory, Namespace, Sighting
