@@ -57,15 +57,25 @@ def _filter(
 
 
 @contextmanager
-def _store(db: str | None, namespace: str, text_embedder: TextEmbedder | None = None) -> Iterator[MemoryStore]:
-    """Open an existing namespace; warnings (an index rebuilt, say) go to stderr."""
+def _store(
+    db: str | None,
+    namespace: str,
+    text_embedder: TextEmbedder | None = None,
+    *,
+    dim: int | None = None,
+    create: bool = False,
+    write_index: bool = True,
+) -> Iterator[MemoryStore]:
+    """Open a namespace (an existing one unless `create`); warnings (an index rebuilt, say) go to stderr."""
     from memory.store import MemoryStore
 
     store = MemoryStore(
         db or default_db_url(),
         namespace,
+        dim,
         text_embedder=text_embedder,
-        create=False,
+        create=create,
+        write_index=write_index,
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
     )
     try:
@@ -252,7 +262,7 @@ def forget(
 
             where = MemoryFilter(until=_moment(before, "--before"))
             _confirm(f"Forget {store.count(where)} memories of {namespace!r} older than {before}?", yes)
-            count = store.forget_matching(where) if store.count(where) else 0
+            count = store.forget_matching(where)
         else:
             _confirm(f"Forget everything of {namespace!r} ({store.count()} memories and the chat)?", yes)
             count = store.forget_all()
@@ -284,13 +294,9 @@ def import_(
 ) -> None:
     """Add an archive's episodes, memories and chat to a namespace (created if needed)."""
     from memory.archive import archive_dimension, import_archive
-    from memory.store import MemoryStore
 
-    store = MemoryStore(db or default_db_url(), namespace, archive_dimension(path))
-    try:
+    with _store(db, namespace, dim=archive_dimension(path), create=True) as store:
         counts = import_archive(store, path, progress=True)
-    finally:
-        store.close()
     err.print(f"imported {counts} into {namespace!r}")
 
 
@@ -298,13 +304,8 @@ def import_(
 def check(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_json: bool = options.JSON) -> None:
     """Verify that SQL, the index in memory and the index file agree; exit 1 and say what would be repaired."""
     report: dict[str, Any]
-    from memory.store import MemoryStore
-
-    store = MemoryStore(db or default_db_url(), namespace, create=False, write_index=False, warn=lambda _: None)
-    try:
+    with _store(db, namespace, write_index=False) as store:  # a check repairs nothing, on disk or in SQL
         report = store.check()
-    finally:
-        store.close()
     if as_json:
         print_json(report)
     else:
