@@ -13,7 +13,7 @@ class IndexSettings:
     ivf_lists: int | None = None  # None: 2·sqrt(n) cells (FAISS suggests 1-16·sqrt(n))
     ivf_probes: int = 16
     hnsw_neighbors: int = 32
-    hnsw_search_depth: int = 64
+    hnsw_search_depth: int = 128  # recall@10 0.95 on 1M real latents (64: 0.91)
     hnsw_build_depth: int = 80
     rebuild_fraction: float = 0.2  # rebuild HNSW once this fraction of its vectors are tombstones
 

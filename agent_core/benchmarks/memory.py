@@ -171,6 +171,10 @@ def benchmark_memory(
             report["indexes"][kind] = figures
             progress(f"building {kind}", 1, 1)
         store.close()
+        if "flat" in report["indexes"]:  # speed against exact search measured in this run
+            exact_ms = report["indexes"]["flat"]["index_search"]["p50_ms"]
+            for figures in report["indexes"].values():
+                figures["speedup_vs_flat"] = round(exact_ms / max(figures["index_search"]["p50_ms"], 1e-6), 1)
         report["crash"] = crash_test(folder / "crash.sqlite", vectors, crash_rounds, progress)
     return report
 
