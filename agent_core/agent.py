@@ -8,6 +8,7 @@ reached by planning to where it was seen; one never seen is searched for first.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -246,6 +247,10 @@ class Agent:
     @property
     def vocabulary(self) -> list[str]:
         return sorted(self.facts.get("objects", self.facts.get("balls", {})))
+
+    def warm_up(self) -> threading.Thread:
+        """Get the language model ready in the background while the user reads the screen."""
+        return self.language.warm_up(self.vocabulary)
 
     def _verbalize(self, record: dict[str, Any], on_token: TokenCallback | None) -> str:
         return self.language.verbalize(record, on_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,9 @@ class Broca:
         return Request(
             kind=intent.kind, targets=list(intent.targets), question=intent.question or "", raw=intent.model_dump()
         )
+
+    def warm_up(self, vocabulary: list[str]) -> threading.Thread:
+        return self.parser.warm_up(vocabulary)
 
     def verbalize(self, record: dict[str, Any], on_token: Callable[[str], None] | None = None) -> str:
         return self.verbalizer.say(record, on_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ class ScriptableAgent(Protocol):
     def act(self, action: list[float], repeat: int = 1) -> TurnResult: ...
     def wait(self, steps: int) -> TurnResult: ...
     def inject(self, event: str, target: str | None = None) -> TurnResult: ...
+    def warm_up(self) -> threading.Thread: ...
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,7 @@ def chat(
     agent = open_agent(
         AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
     )
+    agent.warm_up()
     interactive = sys.stdout.isatty() and sys.stdin.isatty() and not os.environ.get("NO_COLOR")
     try:
         if plain or not interactive:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class LlamaCppChatModel(BaseChatModel):
     context: int = 4096
     max_tokens: int = 64
     _server: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)  # one request at a time: warm-up vs. the user
 
     @property
     def _llm_type(self) -> str:
@@ -64,7 +66,8 @@ class LlamaCppChatModel(BaseChatModel):
             request["response_format"] = {"type": "json_object", "schema": kwargs["json_schema"]}
         if stop:
             request["stop"] = stop
-        response = self._ensure_server().handle_chat_completions(request)
+        with self._lock:
+            response = self._ensure_server().handle_chat_completions(request)
         if isinstance(response, str):
             response = json.loads(response)
         if "error" in response:

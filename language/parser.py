@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -49,3 +50,10 @@ class IntentParser:
         except ValidationError:
             return Understanding(status="reject", message="I did not understand that; try 'go to the red ball'.")
         return ground(intent, text, vocabulary)
+
+    def warm_up(self, vocabulary: list[str]) -> threading.Thread:
+        """Evaluate the fixed few-shot prefix in the background (llama.cpp caches it), so the
+        user's first request costs what later ones do; the thread is returned for those who wait."""
+        thread = threading.Thread(target=self.parse, args=("status", vocabulary), name="warm-up", daemon=True)
+        thread.start()
+        return thread
