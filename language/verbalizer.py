@@ -1,8 +1,9 @@
 """Structured record -> one or two sentences, with no fact the record does not hold.
 
 Templates give a faithful sentence for every record kind. A chat model may rephrase it, but
-its sentence is only used when every colour, object, number and room in it appears in the
-record; otherwise the template sentence stands.
+its sentence is only used when every colour, object, number, room and kind of event in it
+appears in the record, none of the template's is dropped, and it is a finished sentence;
+otherwise the template sentence stands.
 """
 
 from __future__ import annotations
@@ -73,10 +74,28 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+# Words that name what happened; any inflection counts ("vanished", "disappearance").
+EVENT_STEMS = ("vanish", "disappear", "teleport", "jump", "revers", "pass", "colour", "color")
+
+
 def facts_in(sentence: str) -> set[str]:
-    """Checkable facts in a sentence: numbers, colours, object kinds and rooms."""
-    tokens = re.findall(r"[a-z]+|\d+", sentence.lower())
-    return {t for t in tokens if t.isdigit() or t in COLOURS or t in THINGS or t in ("left", "right")}
+    """Checkable facts in a sentence: numbers, colours, object kinds, rooms and kinds of event."""
+    facts = set()
+    for token in re.findall(r"[a-z]+|\d+", sentence.lower()):
+        if token.isdigit() or token in COLOURS or token in THINGS or token in ("left", "right"):
+            facts.add(token)
+        else:
+            facts.update(stem for stem in EVENT_STEMS if token.startswith(stem))
+    return facts
+
+
+def faithful(candidate: str, sentence: str, record: dict[str, Any]) -> bool:
+    """A rephrasing may add no fact, drop no fact of the template, and must be a finished sentence."""
+    return (
+        candidate.endswith((".", "!", "?"))
+        and facts_in(candidate) <= facts_in(sentence) | facts_in(str(record))
+        and facts_in(sentence) <= facts_in(candidate)
+    )
 
 
 def template_sentence(record: dict[str, Any]) -> str:
@@ -103,8 +122,7 @@ class Verbalizer:
                 HumanMessage(f"Sentence: {sentence}"),
             ]
             candidate = str(self.chat_model.invoke(messages, max_tokens=60).content).strip()
-            allowed = facts_in(sentence) | facts_in(str(record))
-            if candidate and facts_in(candidate) <= allowed:
+            if faithful(candidate, sentence, record):
                 sentence = candidate
         if on_token:
             for word in sentence.split(" "):

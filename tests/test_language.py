@@ -78,6 +78,19 @@ def test_rephrasing_that_invents_facts_falls_back_to_the_template():
     assert facts_in("the red ball at step 9") == {"red", "ball", "9"}
 
 
+def test_rephrasing_that_drops_a_fact_renames_an_event_or_is_cut_off_falls_back():
+    record = {"kind": "surprise", "step": 12, "surprise": 3.1, "threshold": 1.5, "events": ["vanish"]}
+    template = template_sentence(record)
+    for unfaithful in (
+        "That was surprising at step 12: error 3.1 over 1.5.",  # dropped the event
+        "At step 12 the box's disappearance gave an error of 3.1, over 1.5 (vanish).",  # added an event
+        "That was surprising: at step 12 my error was 3.1, above 1.5, a vanish of",  # cut off
+    ):
+        assert Verbalizer(FakeListChatModel(responses=[unfaithful])).say(record) == template
+    faithful = "At step 12 something vanished: my error was 3.1, above my threshold of 1.5."
+    assert Verbalizer(FakeListChatModel(responses=[faithful])).say(record) == faithful
+
+
 def test_streaming_tokens_add_up_to_the_sentence():
     tokens: list[str] = []
     sentence = Verbalizer().say({"kind": "stopped"}, tokens.append)
