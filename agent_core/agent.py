@@ -23,10 +23,11 @@ from agent_core.ports import Planner, Request
 from agent_core.reports import StepReport, TurnResult
 from agent_core.worlds import WorldEnv
 from agent_core.worlds.events import Event
-from memory import MemoryRecord, MemoryStore
+from memory import MemoryFilter, MemoryRecord, MemoryStore
 
 StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
+SURPRISE_HISTORY_ON_RESUME = 60  # steps of the surprise curve restored from memory on resume
 
 
 def caption(facts: dict[str, Any]) -> str:
@@ -98,11 +99,12 @@ class Agent:
         """Continue the namespace's last episode in this world where it stopped, or start one."""
         last = self.memory.last_episode()
         if last is not None and last[1] == self.world_name and last[2] == self.seed:
-            recent = self.memory.recent(1)
-            if recent and recent[0].episode == last[0]:
+            recent = self.memory.browse(MemoryFilter(episode=last[0]), limit=SURPRISE_HISTORY_ON_RESUME)
+            if recent:
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
                 self._remember_latent(self.perception.encode(self.frame))
+                self.surprise_history = [m.surprise for m in reversed(recent) if m.surprise is not None]
                 self.episode = last[0]
                 return
         self.episode = self.memory.begin_episode(self.world_name, self.seed)

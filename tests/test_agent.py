@@ -36,11 +36,12 @@ def test_closing_and_reopening_resumes_memories_world_and_chat(options):
     agent = open_agent(options)
     agent.act([1.0, 0.0], repeat=3)
     agent.say("what did you see?")
-    position, memories = agent.facts["agent"], agent.memory.count()
+    position, memories, curve = agent.facts["agent"], agent.memory.count(), agent.surprise_history
     agent.close()
     again = open_agent(options)
     assert again.facts["agent"] == position
     assert again.memory.count() == memories
+    assert again.surprise_history == pytest.approx(curve[-len(again.surprise_history) :]) and curve
     assert [t["role"] for t in again.chat_history()][-2:] == ["user", "agent"]
     again.close()
 
