@@ -29,6 +29,7 @@ def _setup(
     iterations: int,
     execute: int,
     position_weight: float | None,
+    experience_steps: int = 0,
 ):
     from agent_core.benchmarks.planning import PlanningSetup
     from agent_core.planning import PlannerConfig, make_planner
@@ -43,7 +44,9 @@ def _setup(
     )
     make_planner(planner, config, action_dim=2)  # rejects an unknown planner name early
     weight = defaults.position_weight if position_weight is None else position_weight
-    return PlanningSetup(planner=planner, config=config, execute=execute, position_weight=weight)
+    return PlanningSetup(
+        planner=planner, config=config, execute=execute, position_weight=weight, experience_steps=experience_steps
+    )
 
 
 def _parse_goal(text: str) -> np.ndarray:
@@ -145,6 +148,9 @@ def register(app: typer.Typer) -> None:
         iterations: int = ITERATIONS,
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         position_weight: float | None = POSITION_WEIGHT,
+        experience_steps: int = typer.Option(
+            3000, "--experience", min=0, help="Random-walk steps per world that build an experience map (0: none)."
+        ),
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
         sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
         checkpoint: Path | None = CHECKPOINT,
@@ -158,7 +164,7 @@ def register(app: typer.Typer) -> None:
         if protocol is not None and protocol not in PROTOCOLS:
             raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
         protocols = [protocol] if protocol else list(PROTOCOLS)
-        setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
+        setup = _setup(planner, horizon, samples, iterations, execute, position_weight, experience_steps)
         model = load_world_model("tworooms", checkpoint)
         points = SWEEP if sweep else []
         total = seeds * episodes * len(protocols) + len(points) * sweep_episodes
