@@ -20,7 +20,7 @@ from agent_core.errors import AgentInputError
 from agent_core.perception import Perception
 from agent_core.ports import Planner, Request
 from agent_core.reports import StepReport, TurnResult
-from agent_core.worlds import WorldEnv
+from agent_core.worlds import WorldEnv, object_names
 from agent_core.worlds.events import Event
 from memory import MemoryRecord, MemoryStore
 
@@ -245,7 +245,7 @@ class Agent:
     # -- language ------------------------------------------------------------------------
     @property
     def vocabulary(self) -> list[str]:
-        return sorted(self.facts.get("objects", self.facts.get("balls", {})))
+        return object_names(self.facts)
 
     def _verbalize(self, record: dict[str, Any], on_token: TokenCallback | None) -> str:
         return self.language.verbalize(record, on_token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from agent_core.settings import apply_thread_setting
-from cli import ask_cmd, bench_cmd, chat_cmd, collect_cmd, model_cmd, plan_cmd, replay_cmd, worlds_cmd
+from cli import ask_cmd, bench_cmd, chat_cmd, collect_cmd, language_cmd, model_cmd, plan_cmd, replay_cmd, worlds_cmd
 from cli.errors import WorldmindGroup
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ chat_cmd.register(app)
 replay_cmd.register(app)
 ask_cmd.register(app)
 plan_cmd.register(app)
+language_cmd.register(app)
 
 app.add_typer(bench_cmd.bench_app, name="bench")
 

@@ -55,18 +55,28 @@ def ground(intent: Intent, text: str, vocabulary: list[str]) -> Understanding:
     missing = unknown_objects(text, vocabulary)
     if missing and intent.kind in ("go", "question"):
         options = ", ".join(vocabulary)
-        return Understanding(status="clarify", message=f"I don't know any {missing[0]}; I can see {options}.")
+        return Understanding(
+            status="clarify", message=f"I don't know any {missing[0]}; I can see {options}.", reason="unknown_object"
+        )
     for target in intent.targets:
         if target not in vocabulary:
             return Understanding(
-                status="clarify", message=f"There is no {target} here; I know {', '.join(vocabulary)}."
+                status="clarify",
+                message=f"There is no {target} here; I know {', '.join(vocabulary)}.",
+                reason="unknown_object",
             )
         if not mentioned(target, text):
-            return Understanding(status="reject", message=f"I could not tell which object you meant by {text!r}.")
+            return Understanding(
+                status="reject", message=f"I could not tell which object you meant by {text!r}.", reason="ungrounded"
+            )
     if intent.kind == "go" and not intent.targets:
-        return Understanding(status="clarify", message=f"Where should I go? I know {', '.join(vocabulary)}.")
+        return Understanding(
+            status="clarify", message=f"Where should I go? I know {', '.join(vocabulary)}.", reason="no_destination"
+        )
     if intent.kind == "unknown":
         return Understanding(
-            status="reject", message="I can move to objects, explore, and answer questions about what I saw."
+            status="reject",
+            message="I can move to objects, explore, and answer questions about what I saw.",
+            reason="out_of_scope",
         )
     return Understanding(status="ok", intent=intent)

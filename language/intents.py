@@ -28,9 +28,28 @@ def intent_schema(vocabulary: list[str]) -> dict[str, Any]:
     return schema
 
 
+Reason = Literal[
+    "",
+    "empty",
+    "too_long",
+    "injection",
+    "other_language",
+    "invalid_output",
+    "ungrounded",
+    "unknown_object",
+    "no_destination",
+    "out_of_scope",
+]
+
+
 class Understanding(BaseModel):
-    """The parser's verdict: a grounded intent, or a clarifying question, or a refusal."""
+    """The parser's verdict: a grounded intent, or a clarifying question, or a refusal.
+
+    `reason` names which check turned the request down, so benchmarks and logs can tell a
+    refused request from a model output that failed validation.
+    """
 
     status: Literal["ok", "clarify", "reject"]
     intent: Intent | None = None
     message: str = ""
+    reason: Reason = ""

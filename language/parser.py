@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import ValidationError
 
 from language.grounding import ground
+from language.guard import screen
 from language.intents import Intent, Understanding, intent_schema
 
 MAX_CHARS = 400
@@ -40,12 +41,19 @@ class IntentParser:
         """Understand `text`; anything that fails validation is rejected, never acted on."""
         text = text.strip()
         if not text:
-            return Understanding(status="reject", message="Say something: a place to go or a question.")
+            return Understanding(status="reject", message="Say something: a place to go or a question.", reason="empty")
         if len(text) > MAX_CHARS:
-            return Understanding(status="reject", message=f"That is too long for me ({len(text)} characters).")
+            return Understanding(
+                status="reject", message=f"That is too long for me ({len(text)} characters).", reason="too_long"
+            )
+        refusal = screen(text)
+        if refusal is not None:
+            return refusal
         reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(vocabulary))
         try:
             intent = Intent.model_validate_json(str(reply.content))
         except ValidationError:
-            return Understanding(status="reject", message="I did not understand that; try 'go to the red ball'.")
+            return Understanding(
+                status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
+            )
         return ground(intent, text, vocabulary)
