@@ -11,7 +11,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
-from language.grounding import ground
+from language.grounding import ground, named_objects
 from language.guard import screen
 from language.intents import Intent, Understanding, intent_schema
 
@@ -23,18 +23,28 @@ def _prompt() -> dict[str, Any]:
     return json.loads(resources.files("language").joinpath("data", "intent_prompt.json").read_text())
 
 
+def _request(text: str, vocabulary: list[str]) -> str:
+    return f"{text}\nObjects named: {', '.join(named_objects(text, vocabulary)) or 'none'}"
+
+
 class IntentParser:
     def __init__(self, chat_model: BaseChatModel) -> None:
         self.chat_model = chat_model
 
     def messages(self, text: str, vocabulary: list[str]) -> list[BaseMessage]:
-        """System rules, few-shot pairs (compact JSON), then the user's text."""
+        """System rules, few-shot pairs (compact JSON), then the user's text.
+
+        Each request carries the objects it names, found by the same word matching that
+        grounding uses: a 0.5B model picks and orders targets far more reliably from a short
+        list than from the whole vocabulary. The examples name objects from the prompt file's
+        own list, so they stay consistent whatever objects the current world holds.
+        """
         prompt = _prompt()
         messages: list[BaseMessage] = [SystemMessage(prompt["system"].replace("{vocabulary}", ", ".join(vocabulary)))]
         for example in prompt["examples"]:
-            messages.append(HumanMessage(example["text"]))
+            messages.append(HumanMessage(_request(example["text"], prompt["objects"])))
             messages.append(AIMessage(json.dumps(example["intent"], separators=(",", ":"))))
-        messages.append(HumanMessage(text))
+        messages.append(HumanMessage(_request(text, vocabulary)))
         return messages
 
     def parse(self, text: str, vocabulary: list[str]) -> Understanding:
@@ -49,9 +59,10 @@ class IntentParser:
         refusal = screen(text)
         if refusal is not None:
             return refusal
-        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(vocabulary))
+        schema = intent_schema(named_objects(text, vocabulary))
+        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
         try:
-            intent = Intent.model_validate_json(str(reply.content))
+            intent = Intent.model_validate_json(str(reply.content)).normalized()
         except ValidationError:
             return Understanding(
                 status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
