@@ -21,7 +21,7 @@ from agent_core.errors import AgentInputError
 from agent_core.perception import Perception
 from agent_core.ports import Planner, Request
 from agent_core.reports import StepReport, TurnResult
-from agent_core.worlds import WorldEnv
+from agent_core.worlds import WorldEnv, object_names
 from agent_core.worlds.events import Event
 from memory import MemoryFilter, MemoryRecord, MemoryStore
 
@@ -248,7 +248,7 @@ class Agent:
     # -- language ------------------------------------------------------------------------
     @property
     def vocabulary(self) -> list[str]:
-        return sorted(self.facts.get("objects", self.facts.get("balls", {})))
+        return object_names(self.facts)
 
     def warm_up(self) -> threading.Thread:
         """Get the language model ready in the background while the user reads the screen."""

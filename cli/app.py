@@ -8,7 +8,18 @@ import typer
 from rich.markup import escape
 
 from agent_core.settings import apply_thread_setting
-from cli import ask_cmd, bench_cmd, chat_cmd, collect_cmd, memory_cmd, model_cmd, plan_cmd, replay_cmd, worlds_cmd
+from cli import (
+    ask_cmd,
+    bench_cmd,
+    chat_cmd,
+    collect_cmd,
+    language_cmd,
+    memory_cmd,
+    model_cmd,
+    plan_cmd,
+    replay_cmd,
+    worlds_cmd,
+)
 from cli.console import err
 from cli.errors import WorldmindGroup
 
@@ -42,6 +53,7 @@ replay_cmd.register(app)
 ask_cmd.register(app)
 plan_cmd.register(app)
 memory_cmd.register(app)
+language_cmd.register(app)
 
 app.add_typer(bench_cmd.bench_app, name="bench")
 

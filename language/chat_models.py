@@ -18,6 +18,8 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
+from language.intents import allowed_targets
+
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
@@ -89,7 +91,8 @@ class KeywordChatModel(BaseChatModel):
     ) -> ChatResult:
         text = str(messages[-1].content)
         if "json_schema" in kwargs:
-            answer = json.dumps(self._intent(text, kwargs["json_schema"]))
+            request = text.partition("\nObjects named:")[0]
+            answer = json.dumps(self._intent(request, kwargs["json_schema"]))
         else:
             match = re.search(r"Sentence: (.*)", text)
             answer = match.group(1) if match else text
@@ -98,7 +101,7 @@ class KeywordChatModel(BaseChatModel):
     @staticmethod
     def _intent(text: str, schema: dict[str, Any]) -> dict[str, Any]:
         lowered = text.lower()
-        names = schema["properties"]["targets"]["items"]["enum"]
+        names = allowed_targets(schema)
         targets = sorted((n for n in names if n in lowered), key=lowered.index)
         if "?" in lowered or lowered.startswith(("where", "what", "why", "when")):
             question = (

@@ -20,18 +20,29 @@ def words(text: str) -> list[str]:
 
 
 def mentioned(name: str, text: str) -> bool:
-    """The object is named in the text: its colour or its kind (tolerating a one-letter typo)."""
+    """The object is named in the text by its colour or its kind (a plural counts too).
+
+    Misspellings are not guessed at: 'come' is one letter away from 'cone' and 'sing' from
+    'ring', so a typo tolerance invents objects. One correctly spelt word ("the gren key")
+    is enough; an object misspelt in both words gets a clarifying question instead.
+    """
     tokens = words(text)
-    return any(_close(part, token) for part in name.split() for token in tokens)
+    return any(_names(part, token) for part in name.split() for token in tokens)
 
 
-def _close(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 3:
-        return False
-    mismatches = sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
-    return mismatches <= 1
+def _names(part: str, token: str) -> bool:
+    return token in (part, part + "s", part + "es")
+
+
+def named_objects(text: str, vocabulary: list[str]) -> list[str]:
+    """The world's objects the text names (by colour or kind), in the order it first names them."""
+    tokens = words(text)
+    first = {}
+    for name in vocabulary:
+        hits = [i for i, token in enumerate(tokens) if any(_names(part, token) for part in name.split())]
+        if hits:
+            first[name] = hits[0]
+    return sorted(first, key=first.__getitem__)
 
 
 def unknown_objects(text: str, vocabulary: list[str]) -> list[str]:
@@ -55,18 +66,28 @@ def ground(intent: Intent, text: str, vocabulary: list[str]) -> Understanding:
     missing = unknown_objects(text, vocabulary)
     if missing and intent.kind in ("go", "question"):
         options = ", ".join(vocabulary)
-        return Understanding(status="clarify", message=f"I don't know any {missing[0]}; I can see {options}.")
+        return Understanding(
+            status="clarify", message=f"I don't know any {missing[0]}; I can see {options}.", reason="unknown_object"
+        )
     for target in intent.targets:
         if target not in vocabulary:
             return Understanding(
-                status="clarify", message=f"There is no {target} here; I know {', '.join(vocabulary)}."
+                status="clarify",
+                message=f"There is no {target} here; I know {', '.join(vocabulary)}.",
+                reason="unknown_object",
             )
         if not mentioned(target, text):
-            return Understanding(status="reject", message=f"I could not tell which object you meant by {text!r}.")
+            return Understanding(
+                status="reject", message=f"I could not tell which object you meant by {text!r}.", reason="ungrounded"
+            )
     if intent.kind == "go" and not intent.targets:
-        return Understanding(status="clarify", message=f"Where should I go? I know {', '.join(vocabulary)}.")
+        return Understanding(
+            status="clarify", message=f"Where should I go? I know {', '.join(vocabulary)}.", reason="no_destination"
+        )
     if intent.kind == "unknown":
         return Understanding(
-            status="reject", message="I can move to objects, explore, and answer questions about what I saw."
+            status="reject",
+            message="I can move to objects, explore, and answer questions about what I saw.",
+            reason="out_of_scope",
         )
     return Understanding(status="ok", intent=intent)

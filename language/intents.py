@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,21 +16,74 @@ class Intent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: IntentKind
-    targets: list[str] = Field(default_factory=list, max_length=5)
     question: QuestionKind | None = None
+    targets: list[str] = Field(default_factory=list, max_length=5)
+
+    def normalized(self) -> Intent:
+        """Drop what the kind cannot use: only questions have a question kind, only go and
+        questions have targets. A small model sometimes fills them in anyway."""
+        question = self.question if self.kind == "question" else None
+        targets = self.targets if self.kind in ("go", "question") else []
+        return Intent(kind=self.kind, question=question, targets=targets)
 
 
-def intent_schema(vocabulary: list[str]) -> dict[str, Any]:
-    """JSON schema restricting targets to the world's object names (used as a grammar)."""
-    schema = Intent.model_json_schema()
-    schema["properties"]["targets"]["items"] = {"enum": list(vocabulary) or ["nothing"]}
-    schema["required"] = ["kind", "targets"]
-    return schema
+def intent_schema(targets: list[str]) -> dict[str, Any]:
+    """JSON schema used as the decoding grammar, one branch per shape of intent.
+
+    `targets` are the objects the request names: the only ones the model may pick, so it
+    cannot choose an object the user never mentioned. When the request names some, going
+    somewhere and asking where or when need at least one of them; kinds that take no object
+    take none. A question states its question kind right after `kind`, before the targets.
+    """
+    named: dict[str, Any] = {"type": "array", "items": {"enum": targets}, "minItems": 1, "maxItems": 5}
+    optional: dict[str, Any] = {"type": "array", "items": {"enum": targets}, "maxItems": 5}
+    none: dict[str, Any] = {"type": "array", "maxItems": 0}
+    if not targets:
+        named = optional = none
+    located = ["where", "when"]
+    others = [q for q in get_args(QuestionKind) if q not in located]
+    plain = [k for k in get_args(IntentKind) if k not in ("go", "question")]
+    return {
+        "anyOf": [
+            _branch({"kind": {"const": "go"}, "targets": named}),
+            _branch({"kind": {"const": "question"}, "question": {"enum": located}, "targets": named}),
+            _branch({"kind": {"const": "question"}, "question": {"enum": others}, "targets": optional}),
+            _branch({"kind": {"enum": plain}, "targets": none}),
+        ]
+    }
+
+
+def _branch(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def allowed_targets(schema: dict[str, Any]) -> list[str]:
+    """The object names a schema from `intent_schema` lets through."""
+    return list(schema["anyOf"][0]["properties"]["targets"].get("items", {}).get("enum", []))
+
+
+Reason = Literal[
+    "",
+    "empty",
+    "too_long",
+    "injection",
+    "other_language",
+    "invalid_output",
+    "ungrounded",
+    "unknown_object",
+    "no_destination",
+    "out_of_scope",
+]
 
 
 class Understanding(BaseModel):
-    """The parser's verdict: a grounded intent, or a clarifying question, or a refusal."""
+    """The parser's verdict: a grounded intent, or a clarifying question, or a refusal.
+
+    `reason` names which check turned the request down, so benchmarks and logs can tell a
+    refused request from a model output that failed validation.
+    """
 
     status: Literal["ok", "clarify", "reject"]
     intent: Intent | None = None
     message: str = ""
+    reason: Reason = ""

@@ -12,6 +12,7 @@ import importlib.metadata as metadata
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from language.errors import LanguageInputError
 
@@ -66,6 +67,61 @@ def part_files(source: ModelSource) -> list[Path]:
     return files
 
 
+def installed(source: ModelSource) -> bool:
+    """All part packages are installed (their data is not read or verified here)."""
+    try:
+        part_files(source)
+    except LanguageInputError:
+        return False
+    return True
+
+
+def _verified(source: ModelSource, cache_dir: Path) -> Path | None:
+    """The cached joined file, if it was verified when it was joined."""
+    target = cache_dir / source.filename
+    stamp = target.with_suffix(".sha256")
+    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == source.sha256:
+        return target
+    return None
+
+
+def describe(name: str, cache_dir: Path) -> dict[str, Any]:
+    """What `worldmind models list` shows: source packages, size, verification state."""
+    source = SOURCES[name]
+    parts = part_files(source) if installed(source) else []
+    joined = _verified(source, cache_dir)
+    state = "verified" if joined else "installed, not verified yet" if parts else "not installed"
+    return {
+        "name": name,
+        "default": name == DEFAULT_MODEL,
+        "packages": [f"{p}=={source.version}" for p in source.packages],
+        "size_bytes": sum(p.stat().st_size for p in parts) or None,
+        "sha256": source.sha256,
+        "state": state,
+        "path": str(joined) if joined else None,
+    }
+
+
+def verify(name: str, cache_dir: Path) -> dict[str, Any]:
+    """Hash the model again: a cached joined copy that no longer matches is rebuilt from its parts."""
+    if name not in SOURCES:
+        path = model_path(name, cache_dir)
+        return {"name": name, "size_bytes": path.stat().st_size, "sha256": _sha256(path), "state": "local file"}
+    joined = _verified(SOURCES[name], cache_dir)
+    if joined and _sha256(joined) != SOURCES[name].sha256:
+        joined.with_suffix(".sha256").unlink()
+    model_path(name, cache_dir)
+    return describe(name, cache_dir)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def model_path(name: str, cache_dir: Path) -> Path:
     """A verified GGUF for model `name`: a local file path, or a joined package model (cached)."""
     if name not in SOURCES:
@@ -75,10 +131,10 @@ def model_path(name: str, cache_dir: Path) -> Path:
             raise LanguageInputError(f"unknown model {name!r}: give a GGUF file path or one of {known}")
         return path
     source = SOURCES[name]
+    joined = _verified(source, cache_dir)
+    if joined:
+        return joined
     target = cache_dir / source.filename
-    stamp = target.with_suffix(".sha256")
-    if target.is_file() and stamp.is_file() and stamp.read_text().strip() == source.sha256:
-        return target
     parts = part_files(source)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -98,5 +154,5 @@ def model_path(name: str, cache_dir: Path) -> Path:
             f"expected {source.sha256}; refusing to load them"
         )
     tmp.replace(target)
-    stamp.write_text(source.sha256)
+    target.with_suffix(".sha256").write_text(source.sha256)
     return target

@@ -12,7 +12,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
-from language.grounding import ground
+from language.grounding import ground, named_objects
+from language.guard import screen
 from language.intents import Intent, Understanding, intent_schema
 
 MAX_CHARS = 400
@@ -23,32 +24,50 @@ def _prompt() -> dict[str, Any]:
     return json.loads(resources.files("language").joinpath("data", "intent_prompt.json").read_text())
 
 
+def _request(text: str, vocabulary: list[str]) -> str:
+    return f"{text}\nObjects named: {', '.join(named_objects(text, vocabulary)) or 'none'}"
+
+
 class IntentParser:
     def __init__(self, chat_model: BaseChatModel) -> None:
         self.chat_model = chat_model
 
     def messages(self, text: str, vocabulary: list[str]) -> list[BaseMessage]:
-        """System rules, few-shot pairs (compact JSON), then the user's text."""
+        """System rules, few-shot pairs (compact JSON), then the user's text.
+
+        Each request carries the objects it names, found by the same word matching that
+        grounding uses: a 0.5B model picks and orders targets far more reliably from a short
+        list than from the whole vocabulary. The examples name objects from the prompt file's
+        own list, so they stay consistent whatever objects the current world holds.
+        """
         prompt = _prompt()
         messages: list[BaseMessage] = [SystemMessage(prompt["system"].replace("{vocabulary}", ", ".join(vocabulary)))]
         for example in prompt["examples"]:
-            messages.append(HumanMessage(example["text"]))
+            messages.append(HumanMessage(_request(example["text"], prompt["objects"])))
             messages.append(AIMessage(json.dumps(example["intent"], separators=(",", ":"))))
-        messages.append(HumanMessage(text))
+        messages.append(HumanMessage(_request(text, vocabulary)))
         return messages
 
     def parse(self, text: str, vocabulary: list[str]) -> Understanding:
         """Understand `text`; anything that fails validation is rejected, never acted on."""
         text = text.strip()
         if not text:
-            return Understanding(status="reject", message="Say something: a place to go or a question.")
+            return Understanding(status="reject", message="Say something: a place to go or a question.", reason="empty")
         if len(text) > MAX_CHARS:
-            return Understanding(status="reject", message=f"That is too long for me ({len(text)} characters).")
-        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(vocabulary))
+            return Understanding(
+                status="reject", message=f"That is too long for me ({len(text)} characters).", reason="too_long"
+            )
+        refusal = screen(text)
+        if refusal is not None:
+            return refusal
+        schema = intent_schema(named_objects(text, vocabulary))
+        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
         try:
-            intent = Intent.model_validate_json(str(reply.content))
+            intent = Intent.model_validate_json(str(reply.content)).normalized()
         except ValidationError:
-            return Understanding(status="reject", message="I did not understand that; try 'go to the red ball'.")
+            return Understanding(
+                status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
+            )
         return ground(intent, text, vocabulary)
 
     def warm_up(self, vocabulary: list[str]) -> threading.Thread:

@@ -32,6 +32,11 @@ def make_world(name: str, **kwargs: Any) -> WorldEnv:
     raise WorldError(f"unknown world {name!r}; known worlds: {', '.join(WORLDS)}")
 
 
+def object_names(facts: dict[str, Any]) -> list[str]:
+    """The objects a world's facts list: the names a user may refer to in a request."""
+    return sorted(facts.get("objects", facts.get("balls", {})))
+
+
 __all__ = [
     "DEFAULT_WORLD",
     "WORLDS",
@@ -41,4 +46,5 @@ __all__ = [
     "TwoRoomsEnv",
     "WorldEnv",
     "make_world",
+    "object_names",
 ]

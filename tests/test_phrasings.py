@@ -1,0 +1,39 @@
+"""The phrasing set is well-formed data: schema-valid, grounded, and using the world's objects."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from agent_core.worlds.base import load_world_data
+from language.grounding import ground
+from language.intents import Intent
+from language.phrasings import PhrasingCase, load_phrasings
+
+CATALOGUE = list(load_world_data("tworooms")["objects"])
+
+
+def test_every_line_validates_against_the_schema():
+    lines = resources.files("language").joinpath("data", "phrasings.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 200
+    for line in lines:
+        case = PhrasingCase.model_validate_json(line)
+        if case.intent is not None:
+            assert Intent.model_validate(json.loads(line)["intent"]) == case.intent
+
+
+def test_texts_are_unique_and_cover_every_kind_of_request():
+    cases = load_phrasings()
+    assert len({c.text for c in cases}) == len(cases)
+    kinds = {c.intent.kind for c in cases if c.intent}
+    questions = {c.intent.question for c in cases if c.intent and c.intent.question}
+    assert kinds == {"go", "explore", "stop", "question", "help", "status", "forget"}
+    assert questions == {"where", "what_seen", "what_happened", "surprise", "why", "when"}
+    assert {c.status for c in cases} == {"ok", "clarify", "reject"}
+
+
+def test_expected_intents_name_catalogue_objects_and_pass_grounding():
+    for case in load_phrasings():
+        if case.intent is not None:
+            assert set(case.intent.targets) <= set(CATALOGUE), case.text
+            assert ground(case.intent, case.text, CATALOGUE).status == "ok", case.text
