@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,8 +41,8 @@ def intent_schema(targets: list[str]) -> dict[str, Any]:
     if not targets:
         named = optional = none
     located = ["where", "when"]
-    others = [q for q in QuestionKind.__args__ if q not in located]
-    plain = [k for k in IntentKind.__args__ if k not in ("go", "question")]
+    others = [q for q in get_args(QuestionKind) if q not in located]
+    plain = [k for k in get_args(IntentKind) if k not in ("go", "question")]
     return {
         "anyOf": [
             _branch({"kind": {"const": "go"}, "targets": named}),
