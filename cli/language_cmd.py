@@ -72,7 +72,7 @@ def models_list(as_json: bool = options.JSON) -> None:
     table = Table("model", "state", "size", "source packages")
     for row in rows:
         size = f"{row['size_bytes'] / 2**20:.0f} MiB" if row["size_bytes"] else "-"
-        packages = row["packages"][0] + (f" .. {row['packages'][-1]}" if len(row["packages"]) > 1 else "")
+        packages = row["packages"][0] + (f" +{len(row['packages']) - 1} parts" if len(row["packages"]) > 1 else "")
         table.add_row(row["name"] + (" (default)" if row["default"] else ""), row["state"], size, packages)
     out.print(table)
 
