@@ -72,7 +72,7 @@ def models_list(as_json: bool = options.JSON) -> None:
     table = Table("model", "state", "size", "source packages")
     for row in rows:
         size = f"{row['size_bytes'] / 2**20:.0f} MiB" if row["size_bytes"] else "-"
-        packages = row["packages"][0] + (f" .. {row['packages'][-1]}" if len(row["packages"]) > 1 else "")
+        packages = row["packages"][0] + (f" +{len(row['packages']) - 1} parts" if len(row["packages"]) > 1 else "")
         table.add_row(row["name"] + (" (default)" if row["default"] else ""), row["state"], size, packages)
     out.print(table)
 
@@ -100,6 +100,7 @@ def bench_language(
         help="Model to measure (repeatable): a packaged name, a GGUF path, or 'fake'. Default: all installed.",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N requests of the phrasing set."),
+    threads: int = typer.Option(2, "--llm-threads", min=1, help="CPU threads for llama.cpp."),
     as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default), else one line per model."),
 ) -> None:
     """Exact-match accuracy, rejection rates and latency of intent parsing on the phrasing set."""
@@ -117,7 +118,7 @@ def bench_language(
         def on_case(case: Any, ok: bool) -> None:
             bar.update(task, advance=1, status="" if ok else f"miss: {case.text[:40]}")
 
-        report = benchmark_language(chosen, data_dir() / "models", limit, on_case, on_model)
+        report = benchmark_language(chosen, data_dir() / "models", limit, on_case, on_model, threads)
     if as_json:
         print_json(report)
         return

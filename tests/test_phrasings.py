@@ -6,7 +6,7 @@ import json
 from importlib import resources
 
 from agent_core.worlds.base import load_world_data
-from language.grounding import ground
+from language.grounding import ground, words
 from language.intents import Intent
 from language.phrasings import PhrasingCase, load_phrasings
 
@@ -37,3 +37,16 @@ def test_expected_intents_name_catalogue_objects_and_pass_grounding():
         if case.intent is not None:
             assert set(case.intent.targets) <= set(CATALOGUE), case.text
             assert ground(case.intent, case.text, CATALOGUE).status == "ok", case.text
+
+
+def test_few_shot_examples_are_not_benchmark_items():
+    prompt = json.loads(resources.files("language").joinpath("data", "intent_prompt.json").read_text())
+
+    def normal(text: str) -> str:
+        return " ".join(words(text))
+
+    benchmark = {normal(c.text) for c in load_phrasings()}
+    examples = [normal(e["text"]) for e in prompt["examples"]]
+    assert not benchmark.intersection(examples)
+    for example in prompt["examples"]:
+        Intent.model_validate(example["intent"])

@@ -127,6 +127,7 @@ def benchmark_language(
     limit: int | None = None,
     on_case: CaseCallback | None = None,
     on_model: Callable[[str, int], None] | None = None,
+    threads: int = 2,
 ) -> dict[str, Any]:
     """Run the phrasing set (its first `limit` cases) through each model in turn."""
     cases = load_phrasings()[:limit]
@@ -136,13 +137,14 @@ def benchmark_language(
         if on_model:
             on_model(name, len(cases))
         started = time.perf_counter()
-        chat_model = load_chat_model(name, cache_dir)
+        chat_model = load_chat_model(name, cache_dir, threads)
         load_s = time.perf_counter() - started
         results[name] = {"backend": chat_model._llm_type, "load_s": round(load_s, 2)} | benchmark_parser(
             chat_model, cases, vocabulary, on_case
         )
     return {
         "vocabulary": vocabulary,
+        "threads": threads,
         "targets": {"exact_match": 0.95, "p50_ms": 1500},
         "models": results,
     }
