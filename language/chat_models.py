@@ -7,9 +7,11 @@ and verbalizer instead; both only use `invoke` with plain messages.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,10 @@ from pydantic import ConfigDict, PrivateAttr
 from language.intents import allowed_targets
 
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+def _payload(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -35,6 +41,7 @@ class LlamaCppChatModel(BaseChatModel):
     threads: int = 2
     context: int = 4096
     max_tokens: int = 64
+    prompt_cache_dir: str | None = None  # where evaluated prompts are saved so later runs load them
     _server: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)  # one request at a time: warm-up vs. the user
 
@@ -52,14 +59,46 @@ class LlamaCppChatModel(BaseChatModel):
             params.cpuparams.n_threads = self.threads
             params.cpuparams_batch.n_threads = self.threads
             params.verbosity = -1  # llama.cpp's own logging would scribble over the chat screen
+            if self.prompt_cache_dir is not None:
+                Path(self.prompt_cache_dir).mkdir(parents=True, exist_ok=True)
+                params.endpoint_slots = True
+                params.slot_save_path = str(self.prompt_cache_dir).rstrip("/") + "/"  # joined as a string
             self._server = xllamacpp.Server(params)
         return self._server
+
+    def warm_up(self, messages: list[BaseMessage]) -> None:
+        """Have `messages` evaluated in the KV cache: loaded from the prompt cache when an earlier
+        run saved it (milliseconds), else evaluated once (seconds for a long few-shot prefix) and saved."""
+        self._ensure_server()
+        if self.prompt_cache_dir is None:
+            self._generate(messages, max_tokens=1)
+            return
+        key = json.dumps([self.model_path, Path(self.model_path).stat().st_size, _payload(messages)])
+        name = f"prompt-{hashlib.sha256(key.encode()).hexdigest()[:24]}.bin"
+        if (Path(self.prompt_cache_dir) / name).exists() and self._slot_action("restore", name):
+            return
+        self._generate(messages, max_tokens=1)
+        self._slot_action("save", name)
+
+    def _slot_action(self, action: str, name: str) -> bool:
+        """Save or restore slot 0 through the server's slot endpoint; False if it refused."""
+        request = urllib.request.Request(
+            f"{self._server.listening_address}/slots/0?action={action}",
+            data=json.dumps({"filename": name}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with self._lock, urllib.request.urlopen(request, timeout=60) as response:
+                return "error" not in json.loads(response.read())
+        except (OSError, ValueError):
+            return False
 
     def _generate(
         self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
     ) -> ChatResult:
         request: dict[str, Any] = {
-            "messages": [{"role": ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages],
+            "messages": _payload(messages),
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": 0.0,
             "cache_prompt": True,
@@ -132,4 +171,6 @@ def load_chat_model(name: str, cache_dir: Path, threads: int = 2) -> BaseChatMod
         return KeywordChatModel()
     from language.model_files import model_path
 
-    return LlamaCppChatModel(model_path=str(model_path(name, cache_dir)), threads=threads)
+    return LlamaCppChatModel(
+        model_path=str(model_path(name, cache_dir)), threads=threads, prompt_cache_dir=str(cache_dir / "prompt-cache")
+    )

@@ -73,6 +73,10 @@ class IntentParser:
     def warm_up(self, vocabulary: list[str]) -> threading.Thread:
         """Evaluate the fixed few-shot prefix in the background (llama.cpp caches it), so the
         user's first request costs what later ones do; the thread is returned for those who wait."""
-        thread = threading.Thread(target=self.parse, args=("status", vocabulary), name="warm-up", daemon=True)
+        warm = getattr(self.chat_model, "warm_up", None)
+        if warm is not None:  # llama.cpp: load the evaluated prefix saved by an earlier run
+            thread = threading.Thread(target=warm, args=(self.messages("status", vocabulary),), daemon=True)
+        else:
+            thread = threading.Thread(target=self.parse, args=("status", vocabulary), name="warm-up", daemon=True)
         thread.start()
         return thread

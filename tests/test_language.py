@@ -132,3 +132,11 @@ def test_real_default_model_parses_requests(tmp_path):
     where = parser.parse("where is the green key?", VOCABULARY)
     assert where.status == "ok" and where.intent.kind == "question"
     assert json.loads(where.intent.model_dump_json())["targets"] == ["green key"]
+    parser.warm_up(VOCABULARY).join()  # evaluates the few-shot prefix once and saves it
+    saved = sorted((tmp_path / "models" / "prompt-cache").glob("*.bin"))
+    assert len(saved) == 1
+    again = IntentParser(load_chat_model(DEFAULT_MODEL, tmp_path / "models", threads=2))
+    again.warm_up(VOCABULARY).join()  # a later run loads it instead
+    assert sorted((tmp_path / "models" / "prompt-cache").glob("*.bin")) == saved
+    go_again = again.parse("go to the green key", VOCABULARY)
+    assert go_again.status == "ok" and go_again.intent.targets == ["green key"]
