@@ -31,6 +31,8 @@ def _request(text: str, vocabulary: list[str]) -> str:
 class IntentParser:
     def __init__(self, chat_model: BaseChatModel) -> None:
         self.chat_model = chat_model
+        self._warm: set[tuple[str, ...]] = set()
+        self._warming = threading.Lock()
 
     def messages(self, text: str, vocabulary: list[str]) -> list[BaseMessage]:
         """System rules, few-shot pairs (compact JSON), then the user's text.
@@ -60,6 +62,7 @@ class IntentParser:
         refusal = screen(text)
         if refusal is not None:
             return refusal
+        self._ready(vocabulary)
         schema = intent_schema(named_objects(text, vocabulary))
         reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
         try:
@@ -71,12 +74,20 @@ class IntentParser:
         return ground(intent, text, vocabulary)
 
     def warm_up(self, vocabulary: list[str]) -> threading.Thread:
-        """Evaluate the fixed few-shot prefix in the background (llama.cpp caches it), so the
-        user's first request costs what later ones do; the thread is returned for those who wait."""
-        warm = getattr(self.chat_model, "warm_up", None)
-        if warm is not None:  # llama.cpp: load the evaluated prefix saved by an earlier run
-            thread = threading.Thread(target=warm, args=(self.messages("status", vocabulary),), daemon=True)
-        else:
-            thread = threading.Thread(target=self.parse, args=("status", vocabulary), name="warm-up", daemon=True)
+        """Get the few-shot prefix evaluated in the background, so that the user's first request
+        costs what later ones do; the thread is returned for those who wait."""
+        thread = threading.Thread(target=self._ready, args=(vocabulary,), name="warm-up", daemon=True)
         thread.start()
         return thread
+
+    def _ready(self, vocabulary: list[str]) -> None:
+        """Once per vocabulary: a llama.cpp model loads the evaluated prefix an earlier run saved (or
+        evaluates and saves it); other chat models need nothing."""
+        warm = getattr(self.chat_model, "warm_up", None)
+        key = tuple(vocabulary)
+        if warm is None or key in self._warm:
+            return
+        with self._warming:
+            if key not in self._warm:
+                warm(self.messages("status", vocabulary))
+                self._warm.add(key)
