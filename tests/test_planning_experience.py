@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from agent_core.planning.experience_map import ExperienceMap, explore
@@ -42,5 +44,6 @@ def test_exploring_a_world_finds_its_door():
     door = env.facts()["door"]
     experience = explore(env, world_seed=3, steps=3000, seed=0)
     route = experience.route(np.array([8.0, 32.0]), np.array([56.0, 32.0]))
-    crossing = [p for p in route if abs(p[0] - door["x"]) < 2]
-    assert crossing and all(door["y0"] - 2 <= p[1] <= door["y1"] + 2 for p in crossing)
+    crossing = [(a, b) for a, b in pairwise(route) if (a[0] - door["x"]) * (b[0] - door["x"]) < 0]
+    assert len(crossing) == 1
+    assert all(door["y0"] - 2 <= point[1] <= door["y1"] + 2 for point in crossing[0])

@@ -23,7 +23,7 @@ Cell = tuple[int, int]
 
 
 class ExperienceMap:
-    def __init__(self, cell_size: float = 3.0) -> None:
+    def __init__(self, cell_size: float = 4.0) -> None:
         self.cell_size = cell_size
         self.neighbours: dict[Cell, set[Cell]] = {}
 
@@ -105,12 +105,18 @@ class ExperienceMap:
 
 
 def explore(
-    env: TwoRoomsEnv, world_seed: int, steps: int, seed: int = 0, segment: int = 100, persistence: int = 8
+    env: TwoRoomsEnv,
+    world_seed: int,
+    steps: int,
+    seed: int = 0,
+    segment: int = 100,
+    persistence: int = 8,
+    cell_size: float = 4.0,
 ) -> ExperienceMap:
     """Experience from a random walk in this world: segments that start at random free places
     and keep a random heading for a few steps (plain random actions barely leave their spot)."""
     rng = np.random.default_rng(seed)
-    experience = ExperienceMap()
+    experience = ExperienceMap(cell_size)
     env.reset(seed=world_seed)
     done = 0
     while done < steps:
