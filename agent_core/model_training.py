@@ -21,7 +21,7 @@ from agent_core.worlds import make_world
 from world_model import ModelConfig, TrainConfig, WorldModel
 from world_model.pixel_baseline import train_pixel_baseline
 from world_model.probes import fit_probes
-from world_model.training import TrainingData, train
+from world_model.training import TrainingData, distributed_context, train
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,8 @@ def train_world_model(
     started = time.perf_counter()
     metrics = train(model, data, config, out, {"command": command, "data_manifest_sha256": data_hash}, on_log)
     wall = time.perf_counter() - started
+    if distributed_context()[0] != 0:  # under torchrun the first process finishes and writes the checkpoint
+        return model, metrics
     rng = np.random.default_rng(config.seed)
     chosen = rng.permutation(len(data.frames))[: min(80, len(data.frames))]
     frames = data.frames[chosen].reshape(-1, 64, 64, 3)

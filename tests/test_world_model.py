@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,3 +144,28 @@ def test_trained_model_reports_surprise_and_probes(tiny_data, tmp_path):
     saved = WorldModel.load(tmp_path / "ck")
     assert saved.metadata["surprise_threshold"] > 0 and "agent_pos" in saved.metadata["probe_r2"]
     assert saved.metadata["data_manifest_sha256"] == digest
+
+
+@pytest.mark.slow
+def test_torchrun_trains_with_two_gloo_processes(tmp_path):
+    """The same entry point under torchrun: DDP over gloo on the CPU, one checkpoint written."""
+    data = tmp_path / "tw"
+    collect_dataset(CollectionSpec("tworooms", "random", episodes=4, steps=24), data)
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({"model": TINY, "train": {"steps": 4, "batch_size": 4, "checkpoint_every": 4}}))
+    out = tmp_path / "ckpt"
+    torchrun = Path(sys.executable).with_name("torchrun")
+    command = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(_free_port()), "-m", "cli"]
+    command += ["--threads", "1", "train", "--world", "tworooms", "--data", str(data)]
+    command += ["--config", str(config), "--out", str(out)]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1])
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["world_size"] == 2 and saved["step"] == 4
+    assert WorldModel.load(out, world="tworooms").config.latent_dim == TINY["latent_dim"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
