@@ -105,6 +105,7 @@ def train_world_model(
     command: str = "",
     on_log: Callable[[int, dict[str, float]], None] | None = None,
     baseline: bool = False,
+    on_baseline_log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> tuple[WorldModel, dict[str, float]]:
     """Train, fit probes on held-out frames, calibrate surprise, and save the checkpoint;
     with `baseline`, also train the pixel-space baseline on the same data for as many steps."""
@@ -132,6 +133,7 @@ def train_world_model(
             config.steps,
             config.batch_size,
             config.seed,
+            on_log=on_baseline_log,
         )
         pixel.save(out)
         metrics["pixel_baseline_wall_s"] = round(time.perf_counter() - started, 1)

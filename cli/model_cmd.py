@@ -53,8 +53,13 @@ def train_command(
             )
             bar.update(task, completed=step, status=shown)
 
+        pixel_task = bar.add_task("pixel baseline", total=train_config.steps, status="", visible=baseline)
+
+        def on_baseline_log(step: int, metrics: dict[str, float]) -> None:
+            bar.update(pixel_task, completed=step, status=f"pixel_mse={metrics['pixel_mse']:.3g}")
+
         _, metrics = train_world_model(
-            world, training_data, digest, out_dir, overrides, train_config, command, on_log, baseline
+            world, training_data, digest, out_dir, overrides, train_config, command, on_log, baseline, on_baseline_log
         )
     print_json(metrics)
     err.print(f"checkpoint written to {out_dir}")

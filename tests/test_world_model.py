@@ -15,6 +15,7 @@ import torch
 from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.model_training import load_training_data, new_model, train_world_model
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
+from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.regularizers import covariance_term, effective_rank, sigreg, variance_term
 from world_model.training import TrainingData, train
 
@@ -169,3 +170,24 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, tmp_path):
+    data, _ = tiny_data
+    logged: list[tuple[int, float]] = []
+    pixel = train_pixel_baseline(
+        data,
+        3,
+        4,  # two 2-d actions per model step
+        2,
+        steps=6,
+        batch_size=4,
+        on_log=lambda step, m: logged.append((step, m["pixel_mse"])),
+        log_every=3,
+    )
+    assert [step for step, _ in logged] == [3, 6] and all(np.isfinite(mse) for _, mse in logged)
+    pixel.save(tmp_path)
+    episode = data.frames[0][:12]
+    actions = np.zeros((11, 2), np.float32)
+    curve = PixelPredictor.load(tmp_path).surprise(episode, actions)
+    assert len(curve) > 0 and np.all(np.isfinite(curve))

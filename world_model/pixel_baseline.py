@@ -8,6 +8,7 @@ notice impossible events, instead of assuming it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -108,16 +109,21 @@ def train_pixel_baseline(
     batch_size: int = 32,
     seed: int = 0,
     window: int = 6,
+    on_log: Callable[[int, dict[str, float]], None] | None = None,
+    log_every: int = 25,
 ) -> PixelPredictor:
-    """Fit the baseline on the JEPA's data with the same windows and number of steps."""
+    """Fit the baseline on the JEPA's data with the same windows and number of steps;
+    `on_log(step, {"pixel_mse": ...})` reports progress as training does."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = PixelPredictor(history, action_dim, frameskip)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         frames, actions = data.sample(batch_size, window, rng, frameskip)
         loss = model.loss(torch.from_numpy(frames), torch.from_numpy(actions).float())
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if on_log is not None and (step % log_every == 0 or step == steps):
+            on_log(step, {"pixel_mse": loss.item()})
     return model.eval()
