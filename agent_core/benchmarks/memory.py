@@ -13,6 +13,7 @@ reported committed but that are gone, and reopens whose index disagrees with SQL
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from memory import IndexSettings, MemoryStore, NewMemory, sqlite_url
+from memory import IndexSettings, MemoryInputError, MemoryStore, NewMemory, sqlite_url
 
 QUERY_SEED_BASE = 8_000_000  # episodes for queries, disjoint from the stored ones
 EPISODE_STEPS = 200
@@ -185,17 +186,17 @@ def _latents(
     if source == "random":
         size = dim or 64
         return random_latents(count, size, 0), random_latents(queries, size, 1), size
+    from agent_core.settings import data_dir
     from agent_core.wiring import shipped_checkpoint
 
-    weights = shipped_checkpoint("tworooms") / "model.safetensors"
-    checkpoint_hash = hashlib.sha256(weights.read_bytes()).hexdigest()
-    from agent_core.settings import data_dir
-
+    checkpoint = shipped_checkpoint("tworooms")
+    latent_dim = json.loads((checkpoint / "config.json").read_text())["model"]["latent_dim"]
+    if dim is not None and dim != latent_dim:
+        raise MemoryInputError(f"the shipped model's latents have {latent_dim} values, not --dim {dim}")
+    checkpoint_hash = hashlib.sha256((checkpoint / "model.safetensors").read_bytes()).hexdigest()
     folder = cache or data_dir() / "cache"
     stored = model_latents(count, 0, progress, checkpoint_hash, folder)
     held_out = model_latents(queries, QUERY_SEED_BASE, progress, checkpoint_hash, folder)
-    if dim is not None and dim != stored.shape[1]:
-        raise ValueError(f"the shipped model's latents have {stored.shape[1]} values, not --dim {dim}")
     return stored, held_out, stored.shape[1]
 
 
