@@ -74,6 +74,7 @@ class MemoryStore:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.namespace = namespace
         self.write_index = write_index
+        self._index_unsaved = False  # vectors added or removed since the index file was written
         self.warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
         try:
             upgrade(self.engine)
@@ -120,24 +121,31 @@ class MemoryStore:
         return dim if dim is not None else (stored or 0)
 
     # -- index ---------------------------------------------------------------------------
-    def _recorded_kind(self) -> str | None:
+    def _index_state(self) -> IndexState | None:
+        """What SQL records about the namespace's index file (kind, vector count, checksum)."""
         with self.sessions() as session:
-            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
-            return None if state is None else state.kind
+            return session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+
+    def _recorded_kind(self) -> str | None:
+        state = self._index_state()
+        return None if state is None else state.kind
+
+    def _load_index_file(self, state: IndexState | None) -> VectorIndex:
+        if state is None:
+            raise IndexFileError("no index file was recorded")
+        return VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum)
 
     def _open_index(self) -> VectorIndex:
-        with self.sessions() as session:
-            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
+        state = self._index_state()
         try:
-            if state is None:
-                raise IndexFileError("no index file was recorded")
-            index = VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum)
+            index = self._load_index_file(state)
         except IndexFileError as exc:
             index = VectorIndex(self.dim, self.index_settings)
             if self.count() > 0:
                 self.warn(f"{exc}; rebuilding the {self.namespace!r} index from SQL")
                 self._rebuild(index)
             return index
+        assert state is not None  # a file loaded, so SQL recorded it
         if state.kind != self.index_settings.kind:
             self._rebuild(index)  # the configured kind changed: build the new one
             return index
@@ -204,17 +212,13 @@ class MemoryStore:
                 state = IndexState(namespace_id=self.namespace_id, name=LATENT_INDEX)
                 session.add(state)
             state.kind, state.vector_count, state.checksum = self.index_settings.kind, len(index), checksum
+        self._index_unsaved = False
 
     def check(self) -> dict[str, Any]:
         """Compare the index file on disk with SQL and report what a repair would do."""
-        with self.sessions() as session:
-            state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
         in_sql = self.ids()
         try:
-            if state is None:
-                raise IndexFileError("no index file was recorded")
-            file_ids = VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum).ids()
-            file_status = "ok"
+            file_ids, file_status = self._load_index_file(self._index_state()).ids(), "ok"
         except IndexFileError as exc:
             file_ids, file_status = np.zeros(0, np.int64), str(exc)
         missing = len(np.setdiff1d(in_sql, file_ids))
@@ -370,6 +374,7 @@ class MemoryStore:
             if sightings:
                 session.execute(insert(SIGHTINGS), sightings)
         self.index.add(np.asarray(ids, np.int64), vectors)
+        self._index_unsaved = True
         self._rebuild_if_due()
         return ids
 
@@ -462,7 +467,7 @@ class MemoryStore:
             query = self._select(where).where(Memory.caption.in_(list(similar)))
             records = self._records(query.order_by(Memory.id.desc()).limit(limit * 4))
             ranked = sorted(records, key=lambda r: -similar[r.caption])[:limit]
-            return [_with_distance(r, 1.0 - similar[r.caption]) for r in ranked]
+            return [replace(r, distance=1.0 - similar[r.caption]) for r in ranked]
         query = self._select(where)
         for word in text.lower().split():
             query = query.where(func.lower(Memory.caption).contains(word))
@@ -470,9 +475,7 @@ class MemoryStore:
 
     def search_vector(self, latent: np.ndarray, k: int = 10, where: MemoryFilter | None = None) -> list[MemoryRecord]:
         """The k nearest memories to a latent that pass the filter (squared L2 distance)."""
-        vector = np.asarray(latent, dtype=np.float32).reshape(-1)
-        if vector.shape != (self.dim,):
-            raise MemoryInputError(f"query has {vector.size} values; this memory stores {self.dim}")
+        vector = self._vector(latent)
         fetch = k
         while True:  # widen the search until k neighbours pass the filter or the index is exhausted
             hits = dict(self.index.search(vector, fetch))
@@ -544,13 +547,14 @@ class MemoryStore:
                 )
             ).one()
             chat = session.scalar(select(func.count()).where(ChatTurn.namespace_id == self.namespace_id)) or 0
+            episodes = session.scalar(select(func.count()).where(Episode.namespace_id == self.namespace_id)) or 0
             objects = session.scalar(
                 select(func.count(func.distinct(Sighting.name))).where(Sighting.namespace_id == self.namespace_id)
             )
         return {
             "namespace": self.namespace,
             "memories": self.count(),
-            "episodes": len(self.episodes()),
+            "episodes": episodes,
             "chat_turns": chat,
             "objects_seen": objects or 0,
             "first": None if first is None else as_utc(first).isoformat(),
@@ -599,6 +603,7 @@ class MemoryStore:
                 session.execute(delete(Sighting).where(Sighting.memory_id.in_(chunk)))
                 session.execute(delete(Memory).where(Memory.id.in_(chunk)))
         self.index.remove(ids)
+        self._index_unsaved = True
         self._rebuild_if_due()
         return len(ids)
 
@@ -617,9 +622,12 @@ class MemoryStore:
         return count
 
     def close(self) -> None:
-        """Persist the index so the next open loads it instead of rebuilding."""
+        """Persist the index, if it changed, so the next open loads it instead of repairing it.
+
+        Read-only use (the `memory` commands, `ask`) never rewrites a large index file."""
         try:
-            self.save_index()
+            if self._index_unsaved:
+                self.save_index()
         finally:
             self.engine.dispose()
 
@@ -627,10 +635,6 @@ class MemoryStore:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything this store writes is UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _with_distance(record: MemoryRecord, distance: float) -> MemoryRecord:
-    return replace(record, distance=distance)
 
 
 def _score(record: MemoryRecord, weights: RetrievalWeights, now: datetime) -> MemoryRecord:
