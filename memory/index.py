@@ -32,11 +32,6 @@ class IndexFileError(Exception):
     """The index file is missing, unreadable, or not the one SQL says was written."""
 
 
-def file_checksum(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 class VectorIndex:
     """Ids and vectors of one namespace; `ids()` and `search()` never return a removed id."""
 
@@ -46,7 +41,7 @@ class VectorIndex:
         self.tombstones: set[int] = set()
         self.index: Any = index if index is not None else self._empty(train_on=None)
         self.trained_size = int(self.index.ntotal)
-        self._configure_search()
+        self.configure_search(self.settings)
 
     # -- construction --------------------------------------------------------------------
     def _empty(self, train_on: np.ndarray | None) -> Any:
@@ -65,7 +60,9 @@ class VectorIndex:
             return ivf
         return faiss.IndexIDMap2(faiss.IndexFlatL2(self.dim))
 
-    def _configure_search(self) -> None:
+    def configure_search(self, settings: IndexSettings) -> None:
+        """Apply the search-time settings (IVF cells probed, HNSW search depth); no rebuild needed."""
+        self.settings = settings
         inner = faiss.downcast_index(self.index.index) if isinstance(self.index, faiss.IndexIDMap2) else None
         if isinstance(inner, faiss.IndexHNSWFlat):
             inner.hnsw.efSearch = self.settings.hnsw_search_depth
@@ -75,7 +72,7 @@ class VectorIndex:
     def rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Start over from these vectors (IVF retrains its cells on them)."""
         self.index = self._empty(train_on=vectors)
-        self._configure_search()
+        self.configure_search(self.settings)
         self.tombstones.clear()
         self.trained_size = len(vectors)
         self.add(ids, vectors)
@@ -159,10 +156,12 @@ class VectorIndex:
     def save(self, path: Path) -> str:
         """Write atomically and return the file's checksum; tombstones are compacted first."""
         self.compact()
+        data = faiss.serialize_index(self.index).tobytes()  # hashed in memory: the file is written once
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        faiss.write_index(self.index, str(temporary))
-        with temporary.open("rb+") as handle:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
         directory = os.open(path.parent, os.O_RDONLY)
@@ -170,7 +169,7 @@ class VectorIndex:
             os.fsync(directory)
         finally:
             os.close(directory)
-        return file_checksum(path)
+        return hashlib.sha256(data).hexdigest()
 
     def _vectors(self, ids: np.ndarray) -> np.ndarray:
         if len(ids) == 0:
@@ -179,12 +178,14 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path, dim: int, settings: IndexSettings, checksum: str) -> VectorIndex:
-        if not path.exists():
-            raise IndexFileError(f"index file {path} is missing")
-        if file_checksum(path) != checksum:
+        try:
+            data = path.read_bytes()  # read once: hashed, then deserialized
+        except FileNotFoundError:
+            raise IndexFileError(f"index file {path} is missing") from None
+        if hashlib.sha256(data).hexdigest() != checksum:
             raise IndexFileError(f"index file {path} does not match the checksum recorded in SQL")
         try:
-            index = faiss.read_index(str(path))
+            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         except RuntimeError as exc:
             raise IndexFileError(f"index file {path} is unreadable: {exc}") from None
         if index.d != dim:

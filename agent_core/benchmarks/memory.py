@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,16 +119,6 @@ def _search_figures(store: MemoryStore, queries: np.ndarray, truth_ids: np.ndarr
     }
 
 
-def _settle_parameter(store: MemoryStore, kind: str, value: int) -> None:
-    """Set the search-time knob (IVF cells probed, HNSW search depth) on the live index."""
-    index = store.index.index
-    if kind == "ivf":
-        index.nprobe = value
-    else:
-        graph: Any = faiss.downcast_index(index.index)
-        graph.hnsw.efSearch = value
-
-
 def benchmark_memory(
     count: int = 1_000_000,
     kinds: tuple[str, ...] = ("flat", "ivf", "hnsw"),
@@ -166,7 +157,13 @@ def benchmark_memory(
             if kind in ("ivf", "hnsw"):
                 figures["sweep"] = {}
                 for value in IVF_PROBES if kind == "ivf" else HNSW_DEPTHS:
-                    _settle_parameter(store, kind, value)
+                    current = store.index.settings
+                    tuned = (
+                        replace(current, ivf_probes=value)
+                        if kind == "ivf"
+                        else replace(current, hnsw_search_depth=value)
+                    )
+                    store.index.configure_search(tuned)
                     name = f"nprobe={value}" if kind == "ivf" else f"efSearch={value}"
                     figures["sweep"][name] = _search_figures(store, query_vectors, truth_ids, k)
             report["indexes"][kind] = figures
