@@ -293,10 +293,11 @@ def import_(
     db: str | None = options.DB,
 ) -> None:
     """Add an archive's episodes, memories and chat to a namespace (created if needed)."""
-    from memory.archive import archive_dimension, import_archive
+    from memory.archive import import_archive, read_archive
 
-    with _store(db, namespace, dim=archive_dimension(path), create=True) as store:
-        counts = import_archive(store, path, progress=True)
+    archive = read_archive(path)
+    with _store(db, namespace, dim=archive.latent_dim, create=True) as store:
+        counts = import_archive(store, archive, progress=True)
     err.print(f"imported {counts} into {namespace!r}")
 
 

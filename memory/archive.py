@@ -13,7 +13,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,12 +86,21 @@ def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> di
     return manifest
 
 
-def archive_dimension(path: Path) -> int:
-    """The latent size an archive holds (to open a store for importing it)."""
-    return int(_read_members(path)[1]["latent_dim"])
+@dataclass(frozen=True)
+class Archive:
+    """An archive read and checked against its manifest, ready to import."""
+
+    path: Path
+    members: dict[str, bytes]
+    manifest: dict[str, Any]
+
+    @property
+    def latent_dim(self) -> int:
+        """The latent size it holds (to open a store for importing it)."""
+        return int(self.manifest["latent_dim"])
 
 
-def _read_members(path: Path) -> tuple[dict[str, bytes], dict[str, Any]]:
+def read_archive(path: Path) -> Archive:
     try:
         with zipfile.ZipFile(path) as archive:
             manifest = json.loads(archive.read("manifest.json"))
@@ -111,7 +120,7 @@ def _read_members(path: Path) -> tuple[dict[str, bytes], dict[str, Any]]:
             raise MemoryInputError(f"{path}: {name} does not match its checksum in the manifest")
     if not isinstance(manifest.get("latent_dim"), int):
         raise MemoryInputError(f"{path}: the manifest has no latent_dim")
-    return contents, manifest
+    return Archive(path, contents, manifest)
 
 
 def _lines(path: Path, name: str, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -129,9 +138,12 @@ def _time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def import_archive(store: MemoryStore, path: Path, progress: bool = False) -> dict[str, int]:
-    """Add an archive's episodes, memories and chat to the store's namespace; validated before any write."""
-    contents, _ = _read_members(path)
+def import_archive(store: MemoryStore, source: Path | Archive, progress: bool = False) -> dict[str, int]:
+    """Add an archive's episodes, memories and chat to the store's namespace; validated before any write.
+
+    `source` is a path, or an archive already read (so a large one is not read and hashed twice)."""
+    archive = source if isinstance(source, Archive) else read_archive(source)
+    path, contents = archive.path, archive.members
     try:
         latents = np.load(io.BytesIO(contents["latents.npy"]), allow_pickle=False)
     except ValueError as exc:
