@@ -82,6 +82,7 @@ class Agent:
         self.latents: deque[np.ndarray] = deque(maxlen=history)
         self.actions: deque[np.ndarray] = deque(maxlen=history)
         self.surprise_history: list[float] = []
+        self._warming_up: threading.Thread | None = None
         self.pending_confirmation: Request | None = None
         self.last_plan_record: dict[str, Any] | None = None
         self._stop = False
@@ -120,6 +121,10 @@ class Agent:
         self._observe(self.frame, self.facts, action=None)
 
     def close(self) -> None:
+        """Wait for a warm-up still inside llama.cpp (leaving under it crashes the interpreter), then
+        persist memory."""
+        if self._warming_up is not None:
+            self._warming_up.join()
         self.memory.close()
 
     def request_stop(self) -> None:
@@ -252,7 +257,8 @@ class Agent:
 
     def warm_up(self) -> threading.Thread:
         """Get the language model ready in the background while the user reads the screen."""
-        return self.language.warm_up(self.vocabulary)
+        self._warming_up = self.language.warm_up(self.vocabulary)
+        return self._warming_up
 
     def _verbalize(self, record: dict[str, Any], on_token: TokenCallback | None) -> str:
         return self.language.verbalize(record, on_token)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from agent_core.errors import AgentInputError
 from agent_core.wiring import AgentOptions, open_agent
+from language.chat_models import KeywordChatModel
 
 
 @pytest.fixture
@@ -81,3 +85,27 @@ def test_an_injected_vanish_is_recorded_and_reported(options):
     assert "blue box" not in agent.facts["objects"]
     assert turn.steps[-1].surprise is not None
     agent.close()
+
+
+class SlowWarmUp(KeywordChatModel):
+    """A fake model whose warm-up, like llama.cpp's, runs until it is done (here: until released)."""
+
+    released: Any
+
+    def warm_up(self, messages: list[Any]) -> None:
+        self.released.wait(timeout=30)
+
+
+def test_closing_waits_for_a_warm_up_still_running(options):
+    # Leaving the process while llama.cpp is still inside a warm-up crashed the interpreter at exit.
+    agent = open_agent(options)
+    model = SlowWarmUp(released=threading.Event())
+    agent.language.parser.chat_model = model
+    agent.warm_up()
+    closing = threading.Thread(target=agent.close)
+    closing.start()
+    closing.join(timeout=0.5)
+    assert closing.is_alive()  # still waiting for the warm-up
+    model.released.set()
+    closing.join(timeout=10)
+    assert not closing.is_alive()
