@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from functools import partial
 from pathlib import Path
 
 import typer
@@ -68,12 +69,26 @@ def train_command(
 def probe_command(
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
     world: str = typer.Option("tworooms", "--world", help="World name."),
+    fit: bool = typer.Option(
+        False, "--fit", help="Refit the probes on frozen latents and save them in the checkpoint."
+    ),
+    data: list[Path] = typer.Option([], "--data", help="Dataset folder(s) for --fit; default: the world's recipe."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Probe R^2 per physical quantity, as measured on held-out frames when the model was made."""
-    from agent_core.wiring import load_world_model
+    """Probe R^2 per physical quantity on held-out episodes (as measured when the probes were fitted)."""
+    from agent_core.settings import data_dir
+    from agent_core.wiring import load_world_model, shipped_checkpoint
 
     model = load_world_model(world, checkpoint)
+    if fit:
+        from agent_core.model_training import default_datasets, fit_world_probes, load_training_data
+
+        paths = data or default_datasets(world, data_dir() / "datasets")
+        training_data, _ = load_training_data(world, paths)
+        model.metadata["probe_r2"] = fit_world_probes(model, training_data)
+        target = checkpoint or shipped_checkpoint(world)
+        model.save(target)
+        err.print(f"probes refitted on {len(training_data.frames)} episodes and saved in {target}")
     r2 = model.metadata.get("probe_r2", {})
     if as_json:
         print_json(r2)
@@ -142,6 +157,9 @@ def bench_surprise(
     seeds: int = typer.Option(40, "--seeds", min=1, help="Held-out clip seeds per world."),
     first_seed: int = typer.Option(100_000, "--first-seed", min=0, help="First held-out seed."),
     length: int = typer.Option(48, "--length", min=16, help="Frames per clip."),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="Checkpoint folder (one world; default: shipped)."
+    ),
     as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
 ) -> None:
     """Pairwise accuracy and AUROC per violation type, JEPA vs pixel baseline, plus probe R^2."""
@@ -149,18 +167,24 @@ def bench_surprise(
     from agent_core.wiring import load_world_model, shipped_checkpoint
     from world_model.pixel_baseline import PixelPredictor
 
+    if checkpoint is not None and len(worlds) != 1:
+        raise typer.BadParameter("--checkpoint needs exactly one --world")
     report = {}
-    for world in worlds:
-        model = load_world_model(world)
-        scorers = {"jepa": model.surprise}
-        baseline_dir = shipped_checkpoint(world)
-        if (baseline_dir / "pixel.json").exists():
-            scorers["pixel"] = PixelPredictor.load(baseline_dir).surprise
-        pairs = clip_pairs(world, range(first_seed, first_seed + seeds), length)
-        report[world] = {
-            "events": score_pairs(pairs, scorers),
-            "probe_r2": model.metadata.get("probe_r2", {}),
-            "train_wall_s": model.metadata.get("train_wall_s"),
-            "train_steps_per_s": model.metadata.get("final_metrics", {}).get("steps_per_s"),
-        }
+    with progress() as bar:
+        for world in worlds:
+            model = load_world_model(world, checkpoint)
+            scorers = {"jepa": model.surprise}
+            folder = checkpoint or shipped_checkpoint(world)
+            if (folder / "pixel.json").exists():
+                scorers["pixel"] = PixelPredictor.load(folder).surprise
+            pairs = clip_pairs(world, range(first_seed, first_seed + seeds), length)
+            task = bar.add_task(f"surprise {world}", total=sum(len(p) for p in pairs.values()), status="")
+            events = score_pairs(pairs, scorers, model.config.history - 1, partial(bar.advance, task))
+            report[world] = {
+                "events": events,
+                "scored_from_step": model.config.history - 1,
+                "probe_r2": model.metadata.get("probe_r2", {}),
+                "train_wall_s": model.metadata.get("train_wall_s"),
+                "train_steps_per_s": model.metadata.get("final_metrics", {}).get("steps_per_s"),
+            }
     print_json(report)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent_core.benchmarks.surprise import clip_pairs, score_pairs
 from agent_core.errors import WorldError
 from agent_core.worlds.clips import BOUNCE_EVENTS, TWOROOMS_EVENTS, make_clip
 
@@ -34,3 +35,19 @@ def test_bounce_vanish_happens_behind_the_occluder():
 def test_clip_rejects_unsupported_event():
     with pytest.raises(WorldError):
         make_clip("tworooms", 0, "reverse")
+
+
+def test_surprise_pairs_skip_the_warm_up_steps():
+    """A scorer that spikes at its first step (padded history) on every clip and after the event
+    on impossible ones: the warm-up spike ties every pair unless it is left out."""
+    teleports = {"teleport": clip_pairs("bounce", range(100_000, 100_004), 32)["teleport"]}
+    impossible = {id(clip.frames) for _, clip in teleports["teleport"]}
+
+    def scorer(frames, actions):
+        curve = np.zeros(15)
+        curve[0] = 10.0
+        curve[-1] = 1.0 if id(frames) in impossible else 0.0
+        return curve
+
+    assert score_pairs(teleports, {"fake": scorer})["teleport"]["fake"]["pairwise_accuracy"] == 0.0
+    assert score_pairs(teleports, {"fake": scorer}, warmup=1)["teleport"]["fake"]["pairwise_accuracy"] == 1.0

@@ -16,7 +16,7 @@ from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.model_training import load_training_data, new_model, train_world_model
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
 from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
-from world_model.regularizers import covariance_term, effective_rank, sigreg, variance_term
+from world_model.regularizers import covariance_term, effective_rank, motion_variance_term, sigreg, variance_term
 from world_model.training import TrainingData, train
 
 TINY = {"channels": (8, 8, 8, 8), "latent_dim": 16, "predictor_hidden": 32, "frameskip": 2}
@@ -54,6 +54,23 @@ def test_regularizer_gradients_push_away_from_collapse():
     spread = torch.randn(64, 8, requires_grad=True)
     sigreg(spread).backward()
     assert torch.isfinite(spread.grad).all() and spread.grad.abs().sum() > 0
+
+
+def test_motion_variance_ignores_what_differs_only_between_episodes():
+    """Latents that barely move within each window but differ a lot between windows pay nearly
+    the full hinge, and a gradient step makes every dimension move more over time."""
+    nearly_static = (torch.randn(32, 1, 8) * 5 + 0.01 * torch.randn(32, 6, 8)).requires_grad_()
+    loss = motion_variance_term(nearly_static, target_std=0.5)
+    assert loss > 0.45
+    loss.backward()
+    assert nearly_static.grad is not None and torch.isfinite(nearly_static.grad).all()
+    stepped = nearly_static - 10 * nearly_static.grad
+    assert (_std_within_windows(stepped) > _std_within_windows(nearly_static)).all()
+    assert motion_variance_term(torch.randn(32, 6, 8), target_std=0.5) == 0
+
+
+def _std_within_windows(sequence: torch.Tensor) -> torch.Tensor:
+    return (sequence - sequence.mean(1, keepdim=True)).pow(2).mean((0, 1)).sqrt()
 
 
 def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path):
@@ -191,3 +208,15 @@ def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, t
     actions = np.zeros((11, 2), np.float32)
     curve = PixelPredictor.load(tmp_path).surprise(episode, actions)
     assert len(curve) > 0 and np.all(np.isfinite(curve))
+
+
+def test_probe_fit_refits_on_frozen_latents_and_saves_them(tiny_data, tmp_path, cli_run):
+    data, digest = tiny_data
+    train_world_model("tworooms", data, digest, tmp_path / "ck", TINY, TrainConfig(steps=4, batch_size=4))
+    dataset = tmp_path / "more"
+    collect_dataset(CollectionSpec("tworooms", "random", episodes=10, steps=24, seed=5), dataset)
+    result = cli_run("probe", "--checkpoint", tmp_path / "ck", "--fit", "--data", dataset, "--json")
+    assert result.exit_code == 0, result.output
+    refitted = json.loads(result.stdout)
+    assert set(refitted) >= {"agent_pos", "object_pos"}
+    assert WorldModel.load(tmp_path / "ck").metadata["probe_r2"] == refitted

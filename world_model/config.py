@@ -27,6 +27,8 @@ class ModelConfig:
     covariance_weight: float = 0.04
     temporal_weight: float = 0.0
     idm_weight: float = 1.0
+    motion_variance_weight: float = 0.0
+    motion_std: float = 0.5  # target std of each dimension within a training window
     frameskip: int = 1  # env steps per model step; actions arrive as blocks of frameskip actions
 
     def __post_init__(self) -> None:

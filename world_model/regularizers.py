@@ -49,6 +49,18 @@ def covariance_term(latents: torch.Tensor) -> torch.Tensor:
     return off_diagonal.pow(2).sum() / latents.shape[1]
 
 
+def motion_variance_term(sequence: torch.Tensor, target_std: float) -> torch.Tensor:
+    """Hinge on each dimension's std *within* each window of [B, T, D] sequences.
+
+    The plain variance term is met by whatever differs between episodes, which in an action-free
+    video is mostly the static layout; the prediction loss then has nothing to do. Asking every
+    dimension to also vary over time forces the moving things (the balls) into the latent.
+    """
+    centered = sequence - sequence.mean(dim=1, keepdim=True)
+    std = torch.sqrt(centered.pow(2).mean(dim=(0, 1)) + 1e-4)
+    return F.relu(target_std - std).mean()
+
+
 def temporal_term(sequence: torch.Tensor) -> torch.Tensor:
     """Mean squared step between consecutive latents of [B, T, D] sequences."""
     return (sequence[:, 1:] - sequence[:, :-1]).pow(2).sum(-1).mean()

@@ -30,6 +30,7 @@ from world_model.model import WorldModel, to_pixels
 from world_model.regularizers import (
     covariance_term,
     effective_rank,
+    motion_variance_term,
     sigreg,
     temporal_term,
     variance_term,
@@ -94,9 +95,11 @@ class JEPALoss(nn.Module):
             terms["variance"] = config.variance_weight * variance_term(flat)
             terms["covariance"] = config.covariance_weight * covariance_term(flat)
             terms["temporal"] = config.temporal_weight * temporal_term(z)
-            if config.action_dim and model.inverse_dynamics is not None:
-                guessed = model.inverse_dynamics(z[:, :-1], z[:, 1:])
-                terms["idm"] = config.idm_weight * F.mse_loss(guessed, actions)
+            if config.motion_variance_weight:
+                terms["motion"] = config.motion_variance_weight * motion_variance_term(z, config.motion_std)
+        if config.action_dim and model.inverse_dynamics is not None:  # with either regulariser
+            guessed = model.inverse_dynamics(z[:, :-1], z[:, 1:])
+            terms["idm"] = config.idm_weight * F.mse_loss(guessed, actions)
         terms["total"] = sum(terms.values(), torch.zeros(()))
         terms["_latents"] = flat.detach()
         return terms

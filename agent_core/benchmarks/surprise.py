@@ -1,6 +1,8 @@
 """Violation-of-expectation benchmark: does surprise rank impossible clips above possible ones?
 
-Per clip, surprise is the maximum latent prediction error over time (Garrido et al. 2025).
+Per clip, surprise is the maximum latent prediction error over time (Garrido et al. 2025),
+once the predictor's history is full: the first predictions of a clip see a padded history (no
+velocities yet), and their errors would otherwise set the maximum of every clip.
 Pairwise accuracy is the share of matched (same seed) pairs where the impossible clip is the
 more surprising one; AUROC pools all clips. The same clips are scored by the pixel baseline.
 """
@@ -38,14 +40,29 @@ def clip_pairs(world: str, seeds: range, length: int) -> dict[str, list[tuple[Cl
     return pairs
 
 
-def score_pairs(pairs: dict[str, list[tuple[Clip, Clip]]], scorers: Mapping[str, Scorer]) -> dict[str, Any]:
-    """Pairwise accuracy and AUROC per event and per scorer."""
+def score_pairs(
+    pairs: dict[str, list[tuple[Clip, Clip]]],
+    scorers: Mapping[str, Scorer],
+    warmup: int = 0,
+    on_pair: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Pairwise accuracy and AUROC per event and per scorer; the first `warmup` steps of each
+    curve are left out of the maximum. `on_pair` is called after each scored pair."""
     results: dict[str, Any] = {}
+    possible_scores: dict[tuple[str, int], float] = {}
     for event, matched in pairs.items():
         results[event] = {"pairs": len(matched)}
-        for name, scorer in scorers.items():
-            possible = [float(scorer(p.frames, p.actions).max()) for p, _ in matched]
-            impossible = [float(scorer(i.frames, i.actions).max()) for _, i in matched]
+        scores: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in scorers}
+        for possible_clip, impossible_clip in matched:
+            for name, scorer in scorers.items():
+                key = (name, possible_clip.seed)  # one possible clip per seed serves every event
+                if key not in possible_scores:
+                    possible_scores[key] = float(scorer(possible_clip.frames, possible_clip.actions)[warmup:].max())
+                scores[name][0].append(possible_scores[key])
+                scores[name][1].append(float(scorer(impossible_clip.frames, impossible_clip.actions)[warmup:].max()))
+            if on_pair is not None:
+                on_pair()
+        for name, (possible, impossible) in scores.items():
             wins = [b > a for a, b in zip(possible, impossible, strict=True)]
             results[event][name] = {
                 "pairwise_accuracy": round(float(np.mean(wins)), 3),
