@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from agent_core.data import CollectionSpec, Dataset, collect_dataset
-from agent_core.errors import DatasetError
+from agent_core.errors import DatasetError, WorldError
 from agent_core.worlds import make_world
 from world_model import ModelConfig, TrainConfig, WorldModel
+from world_model.config import train_config_from_dict
 from world_model.pixel_baseline import train_pixel_baseline
 from world_model.probes import fit_probes
 from world_model.training import TrainingData, distributed_context, train
@@ -26,10 +27,15 @@ from world_model.training import TrainingData, distributed_context, train
 
 @dataclass(frozen=True)
 class Recipe:
-    """Default data and frameskip for one world (measured to train in minutes on 2 cores)."""
+    """Default data, model settings and training length for one world, chosen by measurement
+    (README, "World model") to train within 30 minutes on 2 CPU cores."""
 
     collections: tuple[CollectionSpec, ...]
-    frameskip: int
+    model: Mapping[str, Any]  # ModelConfig values (frameskip included); --config overrides them
+    steps: int
+
+    def train_config(self, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
+        return train_config_from_dict({"steps": self.steps, **(overrides or {})})
 
 
 RECIPES = {
@@ -38,10 +44,21 @@ RECIPES = {
             CollectionSpec("tworooms", "noisy-expert", episodes=150, steps=64, seed=0),
             CollectionSpec("tworooms", "random", episodes=150, steps=64, seed=10_000),
         ),
-        frameskip=4,
+        model={"frameskip": 4},
+        steps=1000,
     ),
-    "bounce": Recipe((CollectionSpec("bounce", "random", episodes=300, steps=48, seed=0),), frameskip=2),
+    "bounce": Recipe(
+        (CollectionSpec("bounce", "random", episodes=300, steps=48, seed=0),),
+        model={"frameskip": 2},
+        steps=1000,
+    ),
 }
+
+
+def recipe(world: str) -> Recipe:
+    if world not in RECIPES:
+        raise WorldError(f"no training recipe for world {world!r}; known: {', '.join(sorted(RECIPES))}")
+    return RECIPES[world]
 
 
 def default_datasets(
@@ -49,7 +66,7 @@ def default_datasets(
 ) -> list[Path]:
     """Collect (or reuse, when complete) the recipe's datasets under `root`."""
     paths = []
-    for index, spec in enumerate(RECIPES[world].collections):
+    for index, spec in enumerate(recipe(world).collections):
         path = root / f"{world}-{spec.policy}-{index}"
         complete = (path / "manifest.json").exists() and Dataset(path).manifest.get("complete")
         if not complete:
@@ -76,10 +93,9 @@ def load_training_data(world: str, paths: list[Path]) -> tuple[TrainingData, str
 
 def new_model(world: str, overrides: dict[str, Any] | None = None) -> WorldModel:
     env = make_world(world)
-    frameskip = (overrides or {}).get("frameskip", RECIPES[world].frameskip)
-    action_dim = int(np.prod(env.action_space.shape or (0,))) * frameskip
-    values = {"world": world, "action_dim": action_dim, "frameskip": frameskip, **(overrides or {})}
-    return WorldModel(ModelConfig(**values))
+    values = {**recipe(world).model, **(overrides or {})}
+    action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", 1)
+    return WorldModel(ModelConfig(world=world, action_dim=action_dim, **values))
 
 
 def fit_world_probes(model: WorldModel, data: TrainingData, seed: int = 0) -> dict[str, float]:
@@ -123,7 +139,7 @@ def train_world_model(
     """Train, fit probes on held-out frames, calibrate surprise, and save the checkpoint;
     with `baseline`, also train the pixel-space baseline on the same data for as many steps."""
     model = new_model(world, model_overrides)
-    config = train_config or TrainConfig()
+    config = train_config or recipe(world).train_config()
     started = time.perf_counter()
     metrics = train(model, data, config, out, {"command": command, "data_manifest_sha256": data_hash}, on_log)
     wall = time.perf_counter() - started

@@ -25,21 +25,12 @@ def train_command(
     baseline: bool = typer.Option(False, "--baseline", help="Also train the pixel-space baseline."),
 ) -> None:
     """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
-    from agent_core.model_training import default_datasets, load_training_data, train_world_model
-    from world_model import TrainConfig
+    from agent_core.model_training import default_datasets, load_training_data, recipe, train_world_model
 
-    overrides: dict = {}
-    train_config = TrainConfig()
-    if config is not None:
-        overrides, train_config = load_config_file(config)
-    if steps is not None or seed is not None:
-        train_config = TrainConfig(
-            **{
-                **train_config.__dict__,
-                **({"steps": steps} if steps else {}),
-                **({"seed": seed} if seed is not None else {}),
-            }
-        )
+    overrides, train_overrides = load_config_file(config) if config is not None else ({}, {})
+    train_overrides |= {"steps": steps} if steps else {}
+    train_overrides |= {"seed": seed} if seed is not None else {}
+    train_config = recipe(world).train_config(train_overrides)
     paths = data or default_datasets(world, out_dir / "data")
     training_data, digest = load_training_data(world, paths)
     command = "worldmind " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -72,18 +72,21 @@ def train_config_from_dict(data: dict[str, Any], source: str = "config") -> Trai
     return _build(TrainConfig, data, source)
 
 
-def load_config_file(path: Path) -> tuple[dict[str, Any], TrainConfig]:
+def load_config_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """A JSON file with optional "model" and "train" sections overriding the defaults.
 
-    Returns the model overrides (their keys checked; the caller adds world and action size)
-    and the full training config.
+    Returns both sections with their keys checked; the caller merges them over the world's
+    defaults (and adds world and action size).
     """
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ModelInputError(f"cannot read config {path}: {exc}") from None
-    model = dict(data.get("model", {}))
-    unknown = set(model) - {f.name for f in fields(ModelConfig)}
-    if unknown:
-        raise ModelInputError(f"{path}: unknown ModelConfig keys {sorted(unknown)}")
-    return model, train_config_from_dict(data.get("train", {}), str(path))
+    sections = {}
+    for name, cls in (("model", ModelConfig), ("train", TrainConfig)):
+        section = dict(data.get(name, {}))
+        unknown = set(section) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ModelInputError(f"{path}: unknown {cls.__name__} keys {sorted(unknown)}")
+        sections[name] = section
+    return sections["model"], sections["train"]

@@ -95,8 +95,8 @@ class JEPALoss(nn.Module):
             terms["variance"] = config.variance_weight * variance_term(flat)
             terms["covariance"] = config.covariance_weight * covariance_term(flat)
             terms["temporal"] = config.temporal_weight * temporal_term(z)
-            if config.motion_variance_weight:
-                terms["motion"] = config.motion_variance_weight * motion_variance_term(z, config.motion_std)
+        if config.motion_variance_weight:  # with either regulariser
+            terms["motion"] = config.motion_variance_weight * motion_variance_term(z, config.motion_std)
         if config.action_dim and model.inverse_dynamics is not None:  # with either regulariser
             guessed = model.inverse_dynamics(z[:, :-1], z[:, 1:])
             terms["idm"] = config.idm_weight * F.mse_loss(guessed, actions)
