@@ -49,8 +49,8 @@ RECIPES = {
     ),
     "bounce": Recipe(
         (CollectionSpec("bounce", "random", episodes=300, steps=48, seed=0),),
-        model={"frameskip": 2},
-        steps=1000,
+        model={"frameskip": 2, "regularizer": "sigreg", "history": 5, "motion_variance_weight": 1.0, "motion_std": 0.8},
+        steps=3000,
     ),
 }
 
@@ -147,7 +147,14 @@ def train_world_model(
         return model, metrics
     r2 = fit_world_probes(model, data, config.seed)
     calibration = calibrate_surprise(model, data)
-    model.save(out, probe_r2=r2, **calibration, final_metrics=metrics, train_wall_s=round(wall, 1))
+    wall += model.metadata.get("train_wall_s") or 0.0  # summed over resumed runs
+    model.save(
+        out,
+        probe_r2=r2,
+        **calibration,
+        final_metrics=metrics or model.metadata.get("final_metrics", {}),
+        train_wall_s=round(wall, 1),
+    )
     if baseline:
         started = time.perf_counter()
         pixel = train_pixel_baseline(

@@ -167,6 +167,7 @@ def train(
     if (out / OPTIMIZER_FILE).exists():
         resumed = WorldModel.load(out, world=model.config.world)
         model.load_state_dict(resumed.state_dict())
+        model.metadata = dict(resumed.metadata)  # a finished run resumed for its probes keeps its record
         start = _load_optimizer(optimizer, out / OPTIMIZER_FILE)
         rng = np.random.default_rng(config.seed + 7919 * rank + start)
     meta = {**(metadata or {}), "train": asdict(config), "world_size": world_size}
