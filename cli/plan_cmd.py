@@ -20,6 +20,9 @@ ITERATIONS = typer.Option(4, "--iterations", help="Refinement iterations per pla
 POSITION_WEIGHT = typer.Option(
     None, "--position-weight", help="Weight of the agent-probe distance added to the latent cost."
 )
+EXPERIENCE = typer.Option(
+    3000, "--experience", min=0, help="Random-walk steps in the world that build an experience map (0: none)."
+)
 
 
 def _setup(
@@ -76,6 +79,7 @@ def register(app: typer.Typer) -> None:
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         budget: int = typer.Option(200, "--budget", help="Step budget."),
         position_weight: float | None = POSITION_WEIGHT,
+        experience_steps: int = EXPERIENCE,
         checkpoint: Path | None = CHECKPOINT,
         png: Path | None = typer.Option(None, "--png", help="Save a picture of the trace."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -91,6 +95,7 @@ def register(app: typer.Typer) -> None:
             make_planner,
             run_episode,
         )
+        from agent_core.planning.experience_map import explore
         from agent_core.planning.model import model_timing
         from agent_core.planning.trace import draw_trace
         from agent_core.wiring import load_world_model
@@ -104,6 +109,7 @@ def register(app: typer.Typer) -> None:
         if budget < 1 or execute < 1:
             raise PlanningError("--budget and --execute must be positive integers")
         setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
+        experience = explore(env, seed, experience_steps, seed=seed) if experience_steps else None
         start_frame, _ = env.reset(seed=seed)
         names = [mark.name for mark in env.landmarks]
         if goal is not None:
@@ -123,7 +129,7 @@ def register(app: typer.Typer) -> None:
             wanted = goal_from_frame(model, env.frame_with_agent_at(target))
         frameskip, _ = model_timing(model)
         search = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
-        cost = wanted.cost(position_weight=setup.position_weight)
+        cost = wanted.cost(position_weight=setup.position_weight, experience=experience)
         result = run_episode(env, model, search, cost, target, budget, setup.execute)
         record = {"goal": [round(float(v), 2) for v in target], **result.to_dict()}
         if png is not None:
@@ -148,9 +154,7 @@ def register(app: typer.Typer) -> None:
         iterations: int = ITERATIONS,
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         position_weight: float | None = POSITION_WEIGHT,
-        experience_steps: int = typer.Option(
-            3000, "--experience", min=0, help="Random-walk steps per world that build an experience map (0: none)."
-        ),
+        experience_steps: int = EXPERIENCE,
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
         sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
         checkpoint: Path | None = CHECKPOINT,

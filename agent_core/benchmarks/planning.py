@@ -51,7 +51,6 @@ class PlanningSetup:
     execute: int = 1
     position_weight: float = 2.0  # weight of the agent-probe distance added to the latent cost
     experience_steps: int = 0  # random-walk steps in the episode's world that build an experience map (0: none)
-    lookahead: int = 6  # cells ahead on the experienced route that each plan aims for
 
 
 def make_episodes(protocol: str, seed: int, count: int) -> list[Episode]:
@@ -129,13 +128,11 @@ def planner_episode(model: LatentWorldModel, episode: Episode, budget: int, setu
     goal = goal_from_frame(model, env.frame_with_agent_at(episode.goal))
     frameskip, _ = model_timing(model)
     planner = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
-    cost = goal.cost(position_weight=setup.position_weight)
     experience = None
     if setup.experience_steps:
         experience = explore(_world(), episode.world_seed, setup.experience_steps, seed=episode.world_seed)
-    result = run_episode(
-        env, model, planner, cost, episode.goal, budget, setup.execute, experience=experience, lookahead=setup.lookahead
-    )
+    cost = goal.cost(position_weight=setup.position_weight, experience=experience)
+    result = run_episode(env, model, planner, cost, episode.goal, budget, setup.execute)
     return {"reached": result.reached, "seconds": result.plan_seconds}
 
 
@@ -194,7 +191,6 @@ def benchmark_planning(
         "position_weight": setup.position_weight,
         "time_budget_s": setup.config.time_budget_s,
         "experience_steps": setup.experience_steps,
-        "lookahead": setup.lookahead,
     }
     if sweep:
         report["sweep"] = [

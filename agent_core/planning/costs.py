@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from agent_core.planning.model import LatentWorldModel, probe_tensor
@@ -17,11 +18,15 @@ from agent_core.planning.model import LatentWorldModel, probe_tensor
 
 @dataclass
 class Rollout:
-    """Candidate action sequences [N,T,A], their predicted latents [N,T,D], probes on demand."""
+    """Candidate action sequences [N,T,A], their predicted latents [N,T,D], probes on demand.
+
+    `start` is the latent [D] the futures start from (the last observed one), if known.
+    """
 
     model: LatentWorldModel
     actions: torch.Tensor
     latents: torch.Tensor
+    start: torch.Tensor | None = None
     _probes: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def probe(self, key: str) -> torch.Tensor:
@@ -29,6 +34,14 @@ class Rollout:
         if key not in self._probes:
             self._probes[key] = probe_tensor(self.model, self.latents, key)
         return self._probes[key]
+
+    def path(self, key: str) -> torch.Tensor:
+        """The probe [N,T+1,...] with the start prepended (when known): the whole imagined path."""
+        future = self.probe(key)
+        if self.start is None:
+            return future
+        start = probe_tensor(self.model, self.start.reshape(1, -1), key)
+        return torch.cat([start.expand(len(future), 1, *future.shape[2:]), future], dim=1)
 
 
 def _over_horizon(per_step: torch.Tensor, last_only: bool) -> torch.Tensor:
@@ -104,3 +117,66 @@ class ActionMagnitudeCost(Cost):
 
     def __call__(self, rollout: Rollout) -> torch.Tensor:
         return rollout.actions.pow(2).sum(dim=(1, 2))
+
+
+class TravelFieldCost(Cost):
+    """Travel distance to a goal over walked ground, along the probe-decoded imagined path.
+
+    `field` [rows = y, columns = x] holds the travel distance to the goal from the centre of
+    each `resolution`-pixel cell and `walked` which cells the agent has stood on (see
+    experience_map); positions between centres are interpolated bilinearly, those outside clamp
+    to the border. Each step costs the field at its end plus `unwalked_weight` times the length
+    of unwalked ground the path has crossed so far: one model step can move the agent further
+    than a wall is thick, so a path the model imagines through a wall (or round a corner the
+    agent never stood on) is checked at `substeps` points per move and keeps paying for it.
+    """
+
+    def __init__(
+        self,
+        field: np.ndarray,
+        walked: np.ndarray,
+        resolution: float = 1.0,
+        unwalked_weight: float = 20.0,
+        key: str = "agent_pos",
+        last_only: bool = False,
+        substeps: int = 8,
+    ):
+        self.field = torch.as_tensor(field, dtype=torch.float32)
+        self.unwalked = torch.as_tensor(~np.asarray(walked, dtype=bool), dtype=torch.float32)
+        self.resolution = resolution
+        self.unwalked_weight = unwalked_weight
+        self.key = key
+        self.last_only = last_only
+        self.fractions = torch.arange(1, substeps + 1, dtype=torch.float32)[:, None] / substeps
+
+    def __call__(self, rollout: Rollout) -> torch.Tensor:
+        path = rollout.path(self.key)
+        if path.shape[1] == rollout.latents.shape[1]:  # start unknown: the first move is not checked
+            path = torch.cat([path[:, :1], path], dim=1)
+        start, end = path[:, :-1, None], path[:, 1:, None]  # [N,T,1,2]
+        n, steps, substeps = len(path), path.shape[1] - 1, len(self.fractions)
+        points = (start + self.fractions * (end - start)).reshape(n, steps * substeps, 2)
+        unwalked = _bilinear(self.unwalked, points / self.resolution)
+        # unwalked ground the path starts in (a patch the walk missed) is left without penalty
+        on_ground = (unwalked < 0.5).int().cummax(dim=1).values
+        lengths = (end - start)[:, :, 0].norm(dim=-1).repeat_interleave(substeps, dim=1) / substeps
+        crossed = (unwalked * on_ground * lengths).cumsum(dim=1)[:, substeps - 1 :: substeps]
+        per_step = _bilinear(self.field, path[:, 1:] / self.resolution) + self.unwalked_weight * crossed
+        return _over_horizon(per_step, self.last_only)
+
+
+def _bilinear(grid: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
+    """`grid` [rows, columns] read at continuous cell coordinates [...,2] = (x, y), bilinearly
+    between cell centres; coordinates outside the grid clamp to its border."""
+    rows, columns = grid.shape
+    x = (cells[..., 0] - 0.5).clamp(0, columns - 1)
+    y = (cells[..., 1] - 0.5).clamp(0, rows - 1)
+    x0 = x.floor().long().clamp(max=columns - 2)
+    y0 = y.floor().long().clamp(max=rows - 2)
+    fx, fy = x - x0, y - y0
+    return (
+        grid[y0, x0] * (1 - fx) * (1 - fy)
+        + grid[y0, x0 + 1] * fx * (1 - fy)
+        + grid[y0 + 1, x0] * (1 - fx) * fy
+        + grid[y0 + 1, x0 + 1] * fx * fy
+    )

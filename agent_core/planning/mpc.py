@@ -14,15 +14,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent_core.planning.costs import Cost, ProbePositionCost
+from agent_core.planning.costs import Cost
 from agent_core.planning.errors import PlanningError
-from agent_core.planning.experience_map import ExperienceMap
 from agent_core.planning.model import LatentWorldModel, model_timing
 from agent_core.planning.optimizers import SamplingPlanner
 from agent_core.worlds import WorldEnv
 
 SUCCESS_RADIUS = 4.0  # pixels: two full steps of the tworooms agent
-STUCK_PX = 0.5  # moved less than this since the last plan: head for the nearest waypoint instead
 
 
 @dataclass
@@ -50,18 +48,6 @@ class EpisodeResult:
         }
 
 
-def _leg_cost(
-    cost: Cost, experience: ExperienceMap | None, position: np.ndarray, goal: np.ndarray, lookahead: int
-) -> Cost:
-    """The goal's own cost, or the distance to the next waypoint while the goal is far along the route."""
-    if experience is None:
-        return cost
-    waypoint = experience.waypoint(position, goal, lookahead)
-    if np.array_equal(waypoint, goal):
-        return cost
-    return ProbePositionCost(torch.as_tensor(waypoint, dtype=torch.float32))
-
-
 def run_episode(
     env: WorldEnv,
     model: LatentWorldModel,
@@ -71,15 +57,10 @@ def run_episode(
     budget: int,
     execute: int = 1,
     success_radius: float = SUCCESS_RADIUS,
-    experience: ExperienceMap | None = None,
-    lookahead: int = 6,
 ) -> EpisodeResult:
     """Drive `env` from its current state towards `goal_position` with MPC.
 
     `execute` counts model steps; each model step is `frameskip` env steps (see model_timing).
-    With an experience map, each plan heads for a waypoint of the experienced route (up to
-    `lookahead` cells ahead, or the next cell when the last plan left the agent stuck on a
-    corner) until a straight line to the goal crosses experienced ground; then `cost` takes over.
     """
     if budget < 1 or execute < 1:
         raise PlanningError(f"budget and actions per plan must be positive, got {budget}, {execute}")
@@ -92,14 +73,10 @@ def run_episode(
     result.reached = result.closest_distance <= success_radius
     history: deque[torch.Tensor] = deque(maxlen=history_length)
     warm: torch.Tensor | None = None
-    planned_from = position
     while result.steps < budget and not result.reached:
         with torch.inference_mode():
             history.append(model.encode(frame[None])[0])
-        stuck = len(result.trace) > 1 and np.linalg.norm(position - planned_from) < STUCK_PX
-        planned_from = position
-        leg = _leg_cost(cost, experience, position, goal, 1 if stuck else lookahead)
-        plan = planner.plan(model, torch.stack(list(history)), leg, warm)
+        plan = planner.plan(model, torch.stack(list(history)), cost, warm)
         result.plan_seconds.append(plan.seconds)
         if "agent_pos" in plan.positions:
             result.imagined.append(plan.positions["agent_pos"])

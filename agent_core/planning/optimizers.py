@@ -105,7 +105,7 @@ class SamplingPlanner(ABC):
                 if iterations and c.time_budget_s is not None and spent >= c.time_budget_s:
                     break
                 actions = self._sample(state)
-                rollout = Rollout(model, self._to_model(actions), model.rollout(batch, actions))
+                rollout = Rollout(model, self._to_model(actions), model.rollout(batch, actions), history[0, -1])
                 costs = cost(rollout)
                 state = self._update(state, actions, costs)
                 i = int(costs.argmin())
