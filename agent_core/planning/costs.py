@@ -125,10 +125,12 @@ class TravelFieldCost(Cost):
     `field` [rows = y, columns = x] holds the travel distance to the goal from the centre of
     each `resolution`-pixel cell and `walked` which cells the agent has stood on (see
     experience_map); positions between centres are interpolated bilinearly, those outside clamp
-    to the border. Each step costs the field at its end plus `unwalked_weight` times the length
-    of unwalked ground the path has crossed so far: one model step can move the agent further
-    than a wall is thick, so a path the model imagines through a wall (or round a corner the
-    agent never stood on) is checked at `substeps` points per move and keeps paying for it.
+    to the border. One model step can move the agent further than a wall is thick, so each move
+    is checked at `substeps` points. Once a path has crossed more than `blocked_after` pixels of
+    unwalked ground, experience overrules imagination: the agent is taken to stop where that
+    began (a wall the model walks through, a corner it cuts), so the rest of the path gains
+    nothing from the far side. Each step costs the field where the agent is (or stopped) plus
+    `unwalked_weight` times the unwalked length crossed so far.
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class TravelFieldCost(Cost):
         walked: np.ndarray,
         resolution: float = 1.0,
         unwalked_weight: float = 20.0,
+        blocked_after: float = 1.0,
         key: str = "agent_pos",
         last_only: bool = False,
         substeps: int = 8,
@@ -145,6 +148,7 @@ class TravelFieldCost(Cost):
         self.unwalked = torch.as_tensor(~np.asarray(walked, dtype=bool), dtype=torch.float32)
         self.resolution = resolution
         self.unwalked_weight = unwalked_weight
+        self.blocked_after = blocked_after
         self.key = key
         self.last_only = last_only
         self.fractions = torch.arange(1, substeps + 1, dtype=torch.float32)[:, None] / substeps
@@ -157,12 +161,16 @@ class TravelFieldCost(Cost):
         n, steps, substeps = len(path), path.shape[1] - 1, len(self.fractions)
         points = (start + self.fractions * (end - start)).reshape(n, steps * substeps, 2)
         unwalked = _bilinear(self.unwalked, points / self.resolution)
-        # unwalked ground the path starts in (a patch the walk missed) is left without penalty
-        on_ground = (unwalked < 0.5).int().cummax(dim=1).values
         lengths = (end - start)[:, :, 0].norm(dim=-1).repeat_interleave(substeps, dim=1) / substeps
-        crossed = (unwalked * on_ground * lengths).cumsum(dim=1)[:, substeps - 1 :: substeps]
-        per_step = _bilinear(self.field, path[:, 1:] / self.resolution) + self.unwalked_weight * crossed
-        return _over_horizon(per_step, self.last_only)
+        crossed = (unwalked * lengths).cumsum(dim=1)
+        blocked = crossed > self.blocked_after
+        # field at the start and every point; a blocked point takes the value just before the first one
+        field = _bilinear(self.field, torch.cat([path[:, :1], points], dim=1) / self.resolution)
+        first_blocked = torch.where(blocked.any(dim=1), blocked.int().argmax(dim=1), 0)
+        stopped = field.gather(1, first_blocked[:, None])
+        field = torch.where(blocked, stopped, field[:, 1:])
+        per_point = field + self.unwalked_weight * crossed
+        return _over_horizon(per_point[:, substeps - 1 :: substeps], self.last_only)
 
 
 def _bilinear(grid: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:

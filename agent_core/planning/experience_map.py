@@ -22,7 +22,7 @@ import numpy as np
 
 from agent_core.worlds import TwoRoomsEnv
 
-GOAL_RADIUS = 3.0  # pixels around the goal counted as ground (see ExperienceMap.ground)
+GOAL_RADIUS = 2.0  # pixels around the goal counted as ground (see ExperienceMap.ground)
 NEIGHBOURS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
 
 
@@ -54,24 +54,26 @@ class ExperienceMap:
         return int(self.walked.sum())
 
     def ground(self, goal: np.ndarray) -> np.ndarray:
-        """Walked cells with gaps of one or two cells closed (dilate, then erode, by one cell),
-        and the disc of GOAL_RADIUS pixels around the goal.
+        """Walked cells and their four neighbours, and the disc of GOAL_RADIUS pixels round the goal.
 
-        A random walk leaves small holes in open floor by chance; an obstacle the agent cannot
-        stand on (a wall is its width plus the agent's diameter) is wider and stays unwalked.
+        A position is known to about a pixel (and a walk one cell wide leaves most open floor
+        untouched), so each walked cell vouches for its neighbours; a wall the agent cannot
+        stand on is its width plus the agent's diameter, wider than that margin on both sides.
         The goal frame shows the agent standing at the goal, so that ground is known too (the
         disc allows for the error of the position decoded from it).
         """
         rows, columns = np.indices(self.walked.shape)
         centre = np.asarray(goal, dtype=np.float64)[:2] / self.resolution - 0.5
         near_goal = np.hypot(columns - centre[0], rows - centre[1]) <= GOAL_RADIUS / self.resolution
-        return ~_dilate(~_dilate(self.walked)) | near_goal
+        return _with_neighbours(self.walked) | near_goal
 
-    def travel_field(self, goal: np.ndarray, unwalked_cost: float = 10.0) -> np.ndarray:
+    def travel_field(self, goal: np.ndarray, unwalked_cost: float = 100.0) -> np.ndarray:
         """Shortest travel distance (pixels) from every cell centre to the goal's cell.
 
         Dijkstra over the 8-connected grid; a step costs its length times the mean of its two
-        cells' weights: 1 on ground (see `ground`), `unwalked_cost` elsewhere.
+        cells' weights: 1 on ground (see `ground`), `unwalked_cost` elsewhere, so the field is
+        finite everywhere but never leads across ground the agent has not stood on while a
+        walked way round exists.
         """
         size = len(self.walked)
         weight = np.where(self.ground(goal), 1.0, unwalked_cost)
@@ -93,13 +95,10 @@ class ExperienceMap:
         return field
 
 
-def _dilate(mask: np.ndarray) -> np.ndarray:
-    """Cells of `mask` or next to one (8-neighbourhood); the border is padded with False."""
+def _with_neighbours(mask: np.ndarray) -> np.ndarray:
+    """Cells of `mask` or beside one (4-neighbourhood)."""
     padded = np.pad(mask, 1)
-    out = mask.copy()
-    for dy, dx in NEIGHBOURS:
-        out |= padded[1 + dy : 1 + dy + mask.shape[0], 1 + dx : 1 + dx + mask.shape[1]]
-    return out
+    return mask | padded[:-2, 1:-1] | padded[2:, 1:-1] | padded[1:-1, :-2] | padded[1:-1, 2:]
 
 
 def explore(
