@@ -147,6 +147,9 @@ def register(app: typer.Typer) -> None:
     def bench_plan(
         protocol: str | None = typer.Option(None, "--protocol", help="near or far (default both)."),
         seeds: int = typer.Option(3, "--seeds", min=1, help="Evaluation seeds."),
+        first_seed: int = typer.Option(
+            0, "--first-seed", min=0, help="First evaluation seed (0 for the published numbers)."
+        ),
         episodes: int = typer.Option(50, "--episodes", min=1, help="Episodes per seed."),
         planner: str = PLANNER,
         horizon: int = HORIZON,
@@ -183,5 +186,6 @@ def register(app: typer.Typer) -> None:
                 sweep=points,
                 on_episode=lambda: bar.advance(task),
                 sweep_episodes=sweep_episodes,
+                first_seed=first_seed,
             )
         print_json(report)

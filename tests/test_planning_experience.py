@@ -45,29 +45,64 @@ def test_ground_is_walked_ground_with_a_pixel_of_margin_not_the_wall_and_the_goa
     assert at(ground, 32, 20) and at(ground, 33, 20)
 
 
-def cost_of(cost: TravelFieldCost, model: LinearLatentModel, start, moves) -> list[float]:
-    """The cost of candidate move sequences [N,T,2] (pixels per step) from `start`."""
+def walked_cost() -> tuple[ExperienceMap, TravelFieldCost, LinearLatentModel]:
+    """The two walked rooms, the travel cost to GOAL over them, a model moving 1 px per unit."""
+    experience = two_rooms_walked()
+    return experience, TravelFieldCost(experience, GOAL), LinearLatentModel(step=1.0)
+
+
+def cost_of(cost: TravelFieldCost, model: LinearLatentModel, start, moves, origin=None) -> list[float]:
+    """The cost of candidate move sequences [N,T,2] (pixels per step) imagined from `start`."""
     actions = torch.as_tensor(moves, dtype=torch.float32) / model.step
     history = model.latent_at(start)[None, None].expand(len(actions), 1, -1)
-    return cost(Rollout(model, actions, model.rollout(history, actions), model.latent_at(start))).tolist()
+    known = {} if origin is None else {"agent_pos": np.asarray(origin)}
+    return cost(Rollout(model, actions, model.rollout(history, actions), model.latent_at(start), known)).tolist()
 
 
 def test_a_path_imagined_through_the_wall_pays_for_the_unwalked_ground():
-    experience = two_rooms_walked()
-    cost = TravelFieldCost(experience.travel_field(GOAL), experience.ground(GOAL))
-    model = LinearLatentModel(step=1.0)
+    _experience, cost, model = walked_cost()
     stay, through_wall, towards_door = [[0.0, 0.0]] * 4, [[8.0, 0.0]] * 4, [[0.0, 8.0]] * 4
     costs = cost_of(cost, model, [26.0, 10.0], [stay, through_wall, towards_door])
     assert costs[2] < costs[0] < costs[1]
 
 
 def test_beyond_a_wall_an_imagined_path_gains_nothing():
-    experience = two_rooms_walked()
-    cost = TravelFieldCost(experience.travel_field(GOAL), experience.ground(GOAL))
-    model = LinearLatentModel(step=1.0)
+    _experience, cost, model = walked_cost()
     just_through, on_to_the_goal = [[8.0, 0.0]] + [[0.0, 0.0]] * 3, [[8.0, 0.0]] * 3 + [[5.0, 0.0]]
     costs = cost_of(cost, model, [26.0, 10.0], [just_through, on_to_the_goal])
     assert costs[0] == pytest.approx(costs[1])
+
+
+def test_imagined_motion_is_laid_from_where_the_agent_knows_it_is():
+    _experience, cost, model = walked_cost()
+    right = [[8.0, 0.0]] * 4
+    believed_past_the_wall = cost_of(cost, model, [36.0, 10.0], [right])[0]
+    known_before_it = cost_of(cost, model, [36.0, 10.0], [right], origin=[26.0, 10.0])[0]
+    assert known_before_it == pytest.approx(cost_of(cost, model, [26.0, 10.0], [right])[0], rel=1e-5)
+    assert known_before_it > believed_past_the_wall + 100
+
+
+def test_a_bump_blocks_its_cell_and_costs_see_it():
+    experience, cost, model = walked_cost()
+    along_the_walk = [[0.0, 3.0]] * 2
+    before = cost_of(cost, model, [10.0, 10.0], [along_the_walk])[0]
+    experience.add_bump(np.array([10.0, 11.5]), np.array([0.0, 1.0]))
+    assert not at(experience.ground(GOAL), 10, 12.5)
+    assert cost_of(cost, model, [10.0, 10.0], [along_the_walk])[0] > before + 10
+
+
+def test_an_episode_records_a_bump_where_the_model_walks_into_a_wall():
+    env = make_world("tworooms")
+    env.reset(seed=3, options={"agent": (27.0, 5.0)})
+    experience = ExperienceMap()
+    experience.walked[:] = True  # experience that wrongly knows no walls: only bumps can teach it
+    goal_position = np.array([40.0, 5.0])
+    goal = Goal(None, goal_position, "across the wall")
+    planner = CEMPlanner(PlannerConfig(horizon=3, samples=32, iterations=2), action_dim=4)
+    cost = goal.cost(experience=experience)
+    run_episode(env, LinearLatentModel(frameskip=2), planner, cost, goal_position, 12, experience=experience)
+    columns = np.nonzero(experience.bumped.any(axis=0))[0]
+    assert len(columns) and columns.min() >= 29 and columns.max() <= 34
 
 
 def test_exploring_a_world_walks_through_its_door_and_nowhere_else_in_the_wall():

@@ -33,6 +33,8 @@ class ExperienceMap:
         self.resolution = resolution
         size = math.ceil(extent / resolution)
         self.walked = np.zeros((size, size), dtype=bool)  # [row = y, column = x]
+        self.bumped = np.zeros((size, size), dtype=bool)  # cells a move was stopped short of
+        self.version = 0  # counts changes, so users can tell when derived maps are stale
 
     def cell(self, position: np.ndarray) -> tuple[int, int]:
         """(row, column) of a position, clipped to the grid."""
@@ -48,13 +50,22 @@ class ExperienceMap:
             samples = max(2, math.ceil(2 * float(np.linalg.norm(end - start)) / self.resolution) + 1)
             for t in np.linspace(0.0, 1.0, samples):
                 self.walked[self.cell(start + t * (end - start))] = True
+        self.version += 1
+
+    def add_bump(self, position: np.ndarray, heading: np.ndarray) -> None:
+        """Record a move that fell short: the cell a pixel ahead, where it was headed, is blocked."""
+        direction = np.asarray(heading, dtype=np.float64)[:2]
+        direction = direction / max(float(np.linalg.norm(direction)), 1e-9)
+        self.bumped[self.cell(np.asarray(position, dtype=np.float64)[:2] + self.resolution * direction)] = True
+        self.version += 1
 
     def __len__(self) -> int:
         """Walked cells."""
         return int(self.walked.sum())
 
     def ground(self, goal: np.ndarray) -> np.ndarray:
-        """Walked cells and their four neighbours, and the disc of GOAL_RADIUS pixels round the goal.
+        """Walked cells and their four neighbours, less cells bumped into, and the disc of
+        GOAL_RADIUS pixels round the goal.
 
         A position is known to about a pixel (and a walk one cell wide leaves most open floor
         untouched), so each walked cell vouches for its neighbours; a wall the agent cannot
@@ -65,7 +76,7 @@ class ExperienceMap:
         rows, columns = np.indices(self.walked.shape)
         centre = np.asarray(goal, dtype=np.float64)[:2] / self.resolution - 0.5
         near_goal = np.hypot(columns - centre[0], rows - centre[1]) <= GOAL_RADIUS / self.resolution
-        return _with_neighbours(self.walked) | near_goal
+        return (_with_neighbours(self.walked) & ~self.bumped) | near_goal
 
     def travel_field(self, goal: np.ndarray, unwalked_cost: float = 100.0) -> np.ndarray:
         """Shortest travel distance (pixels) from every cell centre to the goal's cell.

@@ -46,8 +46,7 @@ class Goal:
         assert self.position is not None
         if experience is None:
             return ProbePositionCost(torch.as_tensor(self.position), last_only=last_only)
-        field = experience.travel_field(self.position)
-        return TravelFieldCost(field, experience.ground(self.position), experience.resolution, last_only=last_only)
+        return TravelFieldCost(experience, self.position, last_only=last_only)
 
 
 def goal_from_frame(model: LatentWorldModel, frame: np.ndarray) -> Goal:

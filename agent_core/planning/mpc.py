@@ -16,11 +16,13 @@ import torch
 
 from agent_core.planning.costs import Cost
 from agent_core.planning.errors import PlanningError
-from agent_core.planning.model import LatentWorldModel, model_timing
-from agent_core.planning.optimizers import SamplingPlanner
+from agent_core.planning.experience_map import ExperienceMap
+from agent_core.planning.model import LatentWorldModel, model_timing, probe_tensor
+from agent_core.planning.optimizers import Plan, SamplingPlanner
 from agent_core.worlds import WorldEnv
 
 SUCCESS_RADIUS = 4.0  # pixels: two full steps of the tworooms agent
+BUMP_MIN_PX = 2.0  # imagined first moves shorter than this are too small to call a shortfall
 
 
 @dataclass
@@ -48,6 +50,27 @@ class EpisodeResult:
         }
 
 
+def _note_bump(
+    experience: ExperienceMap,
+    model: LatentWorldModel,
+    latent: torch.Tensor,
+    plan: Plan,
+    before: np.ndarray,
+    after: np.ndarray,
+) -> None:
+    """Where the real agent made less than half the progress the model imagined for the first
+    step (of at least BUMP_MIN_PX), something the model does not know about stopped it: a
+    wall's corner the model cut. The map records a bump just ahead of where the agent stands."""
+    if "agent_pos" not in plan.positions:
+        return
+    with torch.inference_mode():
+        start = probe_tensor(model, latent[None], "agent_pos")[0].numpy()
+    imagined = plan.positions["agent_pos"][0] - start
+    length = float(np.linalg.norm(imagined))
+    if length >= BUMP_MIN_PX and float(np.dot(after - before, imagined)) / length < 0.5 * length:
+        experience.add_bump(after, imagined)
+
+
 def run_episode(
     env: WorldEnv,
     model: LatentWorldModel,
@@ -57,10 +80,13 @@ def run_episode(
     budget: int,
     execute: int = 1,
     success_radius: float = SUCCESS_RADIUS,
+    experience: ExperienceMap | None = None,
 ) -> EpisodeResult:
     """Drive `env` from its current state towards `goal_position` with MPC.
 
     `execute` counts model steps; each model step is `frameskip` env steps (see model_timing).
+    With an experience map, a first model step that falls short of what the model imagined is
+    recorded in it as a bump (see `_note_bump`), so costs that read the map learn the obstacle.
     """
     if budget < 1 or execute < 1:
         raise PlanningError(f"budget and actions per plan must be positive, got {budget}, {execute}")
@@ -76,11 +102,11 @@ def run_episode(
     while result.steps < budget and not result.reached:
         with torch.inference_mode():
             history.append(model.encode(frame[None])[0])
-        plan = planner.plan(model, torch.stack(list(history)), cost, warm)
+        plan = planner.plan(model, torch.stack(list(history)), cost, warm, origin={"agent_pos": position})
         result.plan_seconds.append(plan.seconds)
         if "agent_pos" in plan.positions:
             result.imagined.append(plan.positions["agent_pos"])
-        blocks = 0
+        blocks, planned_at = 0, len(result.trace) - 1
         for block in plan.actions[:execute]:
             for action in block.reshape(frameskip, -1):
                 frame, _, _, _, facts = env.step(action)
@@ -98,6 +124,9 @@ def run_episode(
             if blocks < execute:  # a block boundary: the model's history gets this frame
                 with torch.inference_mode():
                     history.append(model.encode(frame[None])[0])
+        if experience is not None and len(result.trace) > planned_at + frameskip:
+            before, after = result.trace[planned_at], result.trace[planned_at + frameskip]
+            _note_bump(experience, model, history[-1], plan, np.asarray(before), np.asarray(after))
         warm = plan.warm_start(blocks)
     result.final_distance = float(np.linalg.norm(position - goal))
     return result
