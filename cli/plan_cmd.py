@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         frameskip, _ = model_timing(model)
         search = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
         cost = wanted.cost(position_weight=setup.position_weight, experience=experience)
-        result = run_episode(env, model, search, cost, target, budget, setup.execute)
+        result = run_episode(env, model, search, cost, target, budget, setup.execute, experience=experience)
         record = {"goal": [round(float(v), 2) for v in target], **result.to_dict()}
         if png is not None:
             save_png(draw_trace(start_frame, result, target), png)

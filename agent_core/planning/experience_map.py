@@ -59,10 +59,6 @@ class ExperienceMap:
         self.bumped[self.cell(np.asarray(position, dtype=np.float64)[:2] + self.resolution * direction)] = True
         self.version += 1
 
-    def __len__(self) -> int:
-        """Walked cells."""
-        return int(self.walked.sum())
-
     def ground(self, goal: np.ndarray) -> np.ndarray:
         """Walked cells and their four neighbours, less cells bumped into, and the disc of
         GOAL_RADIUS pixels round the goal.
