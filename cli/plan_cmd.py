@@ -20,6 +20,9 @@ ITERATIONS = typer.Option(4, "--iterations", help="Refinement iterations per pla
 POSITION_WEIGHT = typer.Option(
     None, "--position-weight", help="Weight of the agent-probe distance added to the latent cost."
 )
+EXPERIENCE = typer.Option(
+    3000, "--experience", min=0, help="Random-walk steps in the world that build an experience map (0: none)."
+)
 
 
 def _setup(
@@ -76,6 +79,7 @@ def register(app: typer.Typer) -> None:
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         budget: int = typer.Option(200, "--budget", help="Step budget."),
         position_weight: float | None = POSITION_WEIGHT,
+        experience_steps: int = EXPERIENCE,
         checkpoint: Path | None = CHECKPOINT,
         png: Path | None = typer.Option(None, "--png", help="Save a picture of the trace."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -91,6 +95,7 @@ def register(app: typer.Typer) -> None:
             make_planner,
             run_episode,
         )
+        from agent_core.planning.experience_map import explore
         from agent_core.planning.model import model_timing
         from agent_core.planning.trace import draw_trace
         from agent_core.wiring import load_world_model
@@ -104,6 +109,7 @@ def register(app: typer.Typer) -> None:
         if budget < 1 or execute < 1:
             raise PlanningError("--budget and --execute must be positive integers")
         setup = _setup(planner, horizon, samples, iterations, execute, position_weight)
+        experience = explore(env, seed, experience_steps, seed=seed) if experience_steps else None
         start_frame, _ = env.reset(seed=seed)
         names = [mark.name for mark in env.landmarks]
         if goal is not None:
@@ -123,8 +129,8 @@ def register(app: typer.Typer) -> None:
             wanted = goal_from_frame(model, env.frame_with_agent_at(target))
         frameskip, _ = model_timing(model)
         search = make_planner(setup.planner, setup.config, action_dim=2 * frameskip)
-        cost = wanted.cost(position_weight=setup.position_weight)
-        result = run_episode(env, model, search, cost, target, budget, setup.execute)
+        cost = wanted.cost(position_weight=setup.position_weight, experience=experience)
+        result = run_episode(env, model, search, cost, target, budget, setup.execute, experience=experience)
         record = {"goal": [round(float(v), 2) for v in target], **result.to_dict()}
         if png is not None:
             save_png(draw_trace(start_frame, result, target), png)
@@ -141,6 +147,9 @@ def register(app: typer.Typer) -> None:
     def bench_plan(
         protocol: str | None = typer.Option(None, "--protocol", help="near or far (default both)."),
         seeds: int = typer.Option(3, "--seeds", min=1, help="Evaluation seeds."),
+        first_seed: int = typer.Option(
+            0, "--first-seed", min=0, help="First evaluation seed (0 for the published numbers)."
+        ),
         episodes: int = typer.Option(50, "--episodes", min=1, help="Episodes per seed."),
         planner: str = PLANNER,
         horizon: int = HORIZON,
@@ -148,9 +157,7 @@ def register(app: typer.Typer) -> None:
         iterations: int = ITERATIONS,
         execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
         position_weight: float | None = POSITION_WEIGHT,
-        experience_steps: int = typer.Option(
-            3000, "--experience", min=0, help="Random-walk steps per world that build an experience map (0: none)."
-        ),
+        experience_steps: int = EXPERIENCE,
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
         sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
         checkpoint: Path | None = CHECKPOINT,
@@ -179,5 +186,6 @@ def register(app: typer.Typer) -> None:
                 sweep=points,
                 on_episode=lambda: bar.advance(task),
                 sweep_episodes=sweep_episodes,
+                first_seed=first_seed,
             )
         print_json(report)

@@ -2,7 +2,8 @@
 
 The latent is the agent's 2-D pixel position embedded in D dimensions by a fixed orthonormal
 map, and an action moves it by `step` pixels (a model step may bundle `frameskip` env actions), so the optimum of a planning problem is known
-in closed form. Walls are ignored: tests that use these models stay inside one room.
+in closed form. Walls are ignored, as a learned model may ignore them: tests that cross a wall
+with these models check what experience adds.
 """
 
 from __future__ import annotations

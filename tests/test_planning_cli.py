@@ -78,3 +78,11 @@ def test_benchmark_reports_protocols_baselines_and_sweep():
     assert report["random_policy_success"] < report["expert_success"]
     assert report["ms_per_plan"] > 0
     assert report["sweep"][0]["samples"] == 16 and 0 <= report["sweep"][0]["success"] <= 1
+
+
+def test_first_seed_evaluates_later_seeds():
+    setup = PlanningSetup(config=PlannerConfig(horizon=4, samples=16, iterations=1))
+    both = benchmark_planning(LinearLatentModel(), ["near"], 2, 2, setup)
+    second = benchmark_planning(LinearLatentModel(), ["near"], 1, 2, setup, first_seed=1)
+    assert second["near"]["per_seed"] == both["near"]["per_seed"][1:]
+    assert second["first_seed"] == 1

@@ -12,6 +12,7 @@ from agent_core.planning.costs import (
     GoalLatentCost,
     ProbePositionCost,
     Rollout,
+    TravelFieldCost,
 )
 from agent_core.planning.errors import PlanningError
 from agent_core.planning.goals import Goal, goal_from_frame, goal_from_latent, goal_from_object
@@ -45,6 +46,7 @@ __all__ = [
     "PlanningError",
     "ProbePositionCost",
     "Rollout",
+    "TravelFieldCost",
     "goal_from_frame",
     "goal_from_latent",
     "goal_from_object",

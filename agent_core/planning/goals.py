@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from agent_core.planning.costs import Cost, GoalLatentCost, ProbePositionCost
+from agent_core.planning.costs import Cost, GoalLatentCost, ProbePositionCost, TravelFieldCost
 from agent_core.planning.errors import PlanningError
+from agent_core.planning.experience_map import ExperienceMap
 from agent_core.planning.model import LatentWorldModel, probe_tensor
 
 
@@ -24,20 +25,28 @@ class Goal:
     position: np.ndarray | None  # [2] pixels, as the probes decode it
     description: str
 
-    def cost(self, last_only: bool = False, position_weight: float = 0.0) -> Cost:
+    def cost(
+        self, last_only: bool = False, position_weight: float = 0.0, experience: ExperienceMap | None = None
+    ) -> Cost:
         """Latent distance when the goal has a latent, else distance of the decoded position.
 
         With `position_weight` > 0 and a decoded goal position, the agent-probe distance is
         added: it keeps pulling where latent distances flatten out near the goal.
         """
         if self.latent is None:
-            assert self.position is not None
-            return ProbePositionCost(torch.as_tensor(self.position), last_only=last_only)
+            return self._position_cost(last_only, experience)
         cost: Cost = GoalLatentCost(self.latent, last_only=last_only)
         if position_weight > 0 and self.position is not None:
-            target = torch.as_tensor(self.position)
-            cost = cost + position_weight * ProbePositionCost(target, last_only=last_only)
+            cost = cost + position_weight * self._position_cost(last_only, experience)
         return cost
+
+    def _position_cost(self, last_only: bool, experience: ExperienceMap | None) -> Cost:
+        """How far the decoded agent is from the goal position: in a straight line, or, with
+        experience, along the ground the agent has walked (around walls, through doors)."""
+        assert self.position is not None
+        if experience is None:
+            return ProbePositionCost(torch.as_tensor(self.position), last_only=last_only)
+        return TravelFieldCost(experience, self.position, last_only=last_only)
 
 
 def goal_from_frame(model: LatentWorldModel, frame: np.ndarray) -> Goal:

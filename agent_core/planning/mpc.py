@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from agent_core.planning.costs import Cost, ProbePositionCost
+from agent_core.planning.costs import Cost
 from agent_core.planning.errors import PlanningError
 from agent_core.planning.experience_map import ExperienceMap
-from agent_core.planning.model import LatentWorldModel, model_timing
-from agent_core.planning.optimizers import SamplingPlanner
+from agent_core.planning.model import LatentWorldModel, model_timing, probe_tensor
+from agent_core.planning.optimizers import Plan, SamplingPlanner
 from agent_core.worlds import WorldEnv
 
 SUCCESS_RADIUS = 4.0  # pixels: two full steps of the tworooms agent
-STUCK_PX = 0.5  # moved less than this since the last plan: head for the nearest waypoint instead
+BUMP_MIN_PX = 2.0  # imagined first moves shorter than this are too small to call a shortfall
 
 
 @dataclass
@@ -50,16 +50,25 @@ class EpisodeResult:
         }
 
 
-def _leg_cost(
-    cost: Cost, experience: ExperienceMap | None, position: np.ndarray, goal: np.ndarray, lookahead: int
-) -> Cost:
-    """The goal's own cost, or the distance to the next waypoint while the goal is far along the route."""
-    if experience is None:
-        return cost
-    waypoint = experience.waypoint(position, goal, lookahead)
-    if np.array_equal(waypoint, goal):
-        return cost
-    return ProbePositionCost(torch.as_tensor(waypoint, dtype=torch.float32))
+def _note_bump(
+    experience: ExperienceMap,
+    model: LatentWorldModel,
+    latent: torch.Tensor,
+    plan: Plan,
+    before: np.ndarray,
+    after: np.ndarray,
+) -> None:
+    """Where the real agent made less than half the progress the model imagined for the first
+    step (of at least BUMP_MIN_PX), something the model does not know about stopped it: a
+    wall's corner the model cut. The map records a bump just ahead of where the agent stands."""
+    if "agent_pos" not in plan.positions:
+        return
+    with torch.inference_mode():
+        start = probe_tensor(model, latent[None], "agent_pos")[0].numpy()
+    imagined = plan.positions["agent_pos"][0] - start
+    length = float(np.linalg.norm(imagined))
+    if length >= BUMP_MIN_PX and float(np.dot(after - before, imagined)) / length < 0.5 * length:
+        experience.add_bump(after, imagined)
 
 
 def run_episode(
@@ -72,14 +81,12 @@ def run_episode(
     execute: int = 1,
     success_radius: float = SUCCESS_RADIUS,
     experience: ExperienceMap | None = None,
-    lookahead: int = 6,
 ) -> EpisodeResult:
     """Drive `env` from its current state towards `goal_position` with MPC.
 
     `execute` counts model steps; each model step is `frameskip` env steps (see model_timing).
-    With an experience map, each plan heads for a waypoint of the experienced route (up to
-    `lookahead` cells ahead, or the next cell when the last plan left the agent stuck on a
-    corner) until a straight line to the goal crosses experienced ground; then `cost` takes over.
+    With an experience map, a first model step that falls short of what the model imagined is
+    recorded in it as a bump (see `_note_bump`), so costs that read the map learn the obstacle.
     """
     if budget < 1 or execute < 1:
         raise PlanningError(f"budget and actions per plan must be positive, got {budget}, {execute}")
@@ -92,18 +99,14 @@ def run_episode(
     result.reached = result.closest_distance <= success_radius
     history: deque[torch.Tensor] = deque(maxlen=history_length)
     warm: torch.Tensor | None = None
-    planned_from = position
     while result.steps < budget and not result.reached:
         with torch.inference_mode():
             history.append(model.encode(frame[None])[0])
-        stuck = len(result.trace) > 1 and np.linalg.norm(position - planned_from) < STUCK_PX
-        planned_from = position
-        leg = _leg_cost(cost, experience, position, goal, 1 if stuck else lookahead)
-        plan = planner.plan(model, torch.stack(list(history)), leg, warm)
+        plan = planner.plan(model, torch.stack(list(history)), cost, warm, origin={"agent_pos": position})
         result.plan_seconds.append(plan.seconds)
         if "agent_pos" in plan.positions:
             result.imagined.append(plan.positions["agent_pos"])
-        blocks = 0
+        blocks, planned_at = 0, len(result.trace) - 1
         for block in plan.actions[:execute]:
             for action in block.reshape(frameskip, -1):
                 frame, _, _, _, facts = env.step(action)
@@ -121,6 +124,9 @@ def run_episode(
             if blocks < execute:  # a block boundary: the model's history gets this frame
                 with torch.inference_mode():
                     history.append(model.encode(frame[None])[0])
+        if experience is not None and len(result.trace) > planned_at + frameskip:
+            before, after = result.trace[planned_at], result.trace[planned_at + frameskip]
+            _note_bump(experience, model, history[-1], plan, np.asarray(before), np.asarray(after))
         warm = plan.warm_start(blocks)
     result.final_distance = float(np.linalg.norm(position - goal))
     return result

@@ -90,8 +90,11 @@ class SamplingPlanner(ABC):
         z_history: torch.Tensor,
         cost: Cost,
         warm_start: torch.Tensor | None = None,
+        origin: dict[str, np.ndarray] | None = None,
     ) -> Plan:
-        """Search action sequences from the latent history [H,D] (or [D]) for the lowest cost."""
+        """Search action sequences from the latent history [H,D] (or [D]) for the lowest cost.
+
+        `origin` is what the agent knows directly of its current state (see `Rollout`)."""
         start = time.perf_counter()
         c = self.config
         history = z_history.reshape(1, -1, z_history.shape[-1]).float()
@@ -105,7 +108,9 @@ class SamplingPlanner(ABC):
                 if iterations and c.time_budget_s is not None and spent >= c.time_budget_s:
                     break
                 actions = self._sample(state)
-                rollout = Rollout(model, self._to_model(actions), model.rollout(batch, actions))
+                rollout = Rollout(
+                    model, self._to_model(actions), model.rollout(batch, actions), history[0, -1], origin or {}
+                )
                 costs = cost(rollout)
                 state = self._update(state, actions, costs)
                 i = int(costs.argmin())
@@ -195,8 +200,9 @@ class CategoricalCEMPlanner(SamplingPlanner):
         z_history: torch.Tensor,
         cost: Cost,
         warm_start: torch.Tensor | None = None,
+        origin: dict[str, np.ndarray] | None = None,
     ) -> Plan:
-        return super().plan(_OneHotModel(model, self.choices), z_history, cost, warm_start)
+        return super().plan(_OneHotModel(model, self.choices), z_history, cost, warm_start, origin)
 
     def _to_model(self, actions: torch.Tensor) -> torch.Tensor:
         return actions @ self.choices
