@@ -15,6 +15,7 @@ import pytest
 
 from language import IntentParser, LanguageInputError
 from language.chat_models import load_chat_model, payload
+from language.cues import read_cues
 from language.intents import Intent, intent_schema
 from language.model_files import DEFAULT_MODEL
 
@@ -72,7 +73,11 @@ def test_decoding_stays_inside_the_schema_whatever_the_weights(tiny_model_dir, t
     parser = IntentParser(chat_model)
     for text in ("go to the red ball, then the green key", "where is the blue box?", "hello there"):
         messages = parser.messages(text, VOCABULARY)
-        reply = chat_model.invoke(messages, json_schema=intent_schema(["red ball", "green key"]), max_tokens=200)
+        reply = chat_model.invoke(
+            messages,
+            json_schema=intent_schema(["red ball", "green key"], read_cues("go", ["red ball", "green key"])),
+            max_tokens=200,
+        )
         intent = Intent.model_validate_json(str(reply.content))  # complete, valid JSON
         assert set(intent.targets) <= {"red ball", "green key"}
 
