@@ -97,10 +97,11 @@ def bench_language(
     models: list[str] = typer.Option(
         [],
         "--model",
-        help="Model to measure (repeatable): a packaged name, a GGUF path, or 'fake'. Default: all installed.",
+        help="Model to measure (repeatable), as --llm takes it (e.g. transformers:qwen2.5-coder-0.5b). "
+        "Default: all installed packaged models, with llama.cpp.",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N requests of the phrasing set."),
-    threads: int = typer.Option(2, "--llm-threads", min=1, help="CPU threads for llama.cpp."),
+    threads: int = typer.Option(2, "--llm-threads", min=1, help="CPU threads for the model (llama.cpp's, or torch's)."),
     as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default), else one line per model."),
 ) -> None:
     """Exact-match accuracy, rejection rates and latency of intent parsing on the phrasing set."""

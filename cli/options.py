@@ -16,7 +16,8 @@ LLM = typer.Option(
     None,
     "--llm",
     envvar="WORLDMIND_LLM",
-    help="Language model: 'default', a local GGUF/HF path, or 'fake' (deterministic, for tests).",
+    help="Language model: [llama.cpp:|transformers:]MODEL, where MODEL is a packaged name or a GGUF file;"
+    " a local Hugging Face model folder; or 'fake' (deterministic, for tests).",
 )
 WORLD = typer.Option("tworooms", "--world", help="World name.")
 SEED = typer.Option(0, "--seed", min=0, help="World seed.")

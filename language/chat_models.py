@@ -1,5 +1,6 @@
 """Chat models behind langchain-core's interface: llama.cpp (xllamacpp) for the real GGUF
-model, and a deterministic keyword model that tests use instead of loading weights.
+model (transformers is the other backend, in `language.transformers_chat`), and a deterministic
+keyword model that tests use instead of loading weights.
 
 Any other LangChain chat model (a local server, a hosted API) can be passed to the parser
 and verbalizer instead; both only use `invoke` with plain messages.
@@ -25,7 +26,8 @@ from language.intents import allowed_targets
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
-def _payload(messages: list[BaseMessage]) -> list[dict[str, str]]:
+def payload(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """Role/content dicts, the form both llama.cpp's server and Hugging Face chat templates take."""
     return [{"role": ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
@@ -73,7 +75,7 @@ class LlamaCppChatModel(BaseChatModel):
         if self.prompt_cache_dir is None:
             self._generate(messages, max_tokens=1)
             return
-        key = json.dumps([self.model_path, Path(self.model_path).stat().st_size, _payload(messages)])
+        key = json.dumps([self.model_path, Path(self.model_path).stat().st_size, payload(messages)])
         name = f"prompt-{hashlib.sha256(key.encode()).hexdigest()[:24]}.bin"
         if (Path(self.prompt_cache_dir) / name).exists() and self._slot_action("restore", name):
             return
@@ -98,7 +100,7 @@ class LlamaCppChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
     ) -> ChatResult:
         request: dict[str, Any] = {
-            "messages": _payload(messages),
+            "messages": payload(messages),
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": 0.0,
             "cache_prompt": True,
@@ -165,12 +167,30 @@ class KeywordChatModel(BaseChatModel):
         return {"kind": "go" if targets or "go" in lowered else "unknown", "targets": targets}
 
 
-def load_chat_model(name: str, cache_dir: Path, threads: int = 2) -> BaseChatModel:
-    """'fake' for the keyword test model, else a GGUF model name or path (verified)."""
+BACKENDS = ("llama.cpp", "transformers")
+
+
+def load_chat_model(name: str, cache_dir: Path, threads: int | None = None) -> BaseChatModel:
+    """A chat model from its name: 'fake' for the keyword test model, else '[BACKEND:]MODEL' where
+    BACKEND is llama.cpp (the default) or transformers, and MODEL a packaged model name or a GGUF
+    file (verified); a local Hugging Face model folder always goes to transformers. `threads`
+    defaults to 2 for llama.cpp and to torch's process-wide setting for transformers."""
     if name == "fake":
         return KeywordChatModel()
+    backend, _, model = name.partition(":")
+    if backend not in BACKENDS:
+        from language.hf_models import is_hf_folder
+
+        backend, model = ("transformers" if is_hf_folder(name) else "llama.cpp"), name
+    if backend == "transformers":
+        from language.hf_models import hf_model_dir
+        from language.transformers_chat import TransformersChatModel
+
+        return TransformersChatModel(model_dir=str(hf_model_dir(model, cache_dir)), threads=threads)
     from language.model_files import model_path
 
     return LlamaCppChatModel(
-        model_path=str(model_path(name, cache_dir)), threads=threads, prompt_cache_dir=str(cache_dir / "prompt-cache")
+        model_path=str(model_path(model, cache_dir)),
+        threads=threads or 2,
+        prompt_cache_dir=str(cache_dir / "prompt-cache"),
     )

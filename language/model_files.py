@@ -106,15 +106,15 @@ def verify(name: str, cache_dir: Path) -> dict[str, Any]:
     """Hash the model again: a cached joined copy that no longer matches is rebuilt from its parts."""
     if name not in SOURCES:
         path = model_path(name, cache_dir)
-        return {"name": name, "size_bytes": path.stat().st_size, "sha256": _sha256(path), "state": "local file"}
+        return {"name": name, "size_bytes": path.stat().st_size, "sha256": sha256_of(path), "state": "local file"}
     joined = _verified(SOURCES[name], cache_dir)
-    if joined and _sha256(joined) != SOURCES[name].sha256:
+    if joined and sha256_of(joined) != SOURCES[name].sha256:
         joined.with_suffix(".sha256").unlink()
     model_path(name, cache_dir)
     return describe(name, cache_dir)
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 22):

@@ -12,6 +12,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
+from language.cues import in_told_order, read_cues
 from language.grounding import ground, named_objects
 from language.guard import screen
 from language.intents import Intent, Understanding, intent_schema
@@ -63,14 +64,16 @@ class IntentParser:
         if refusal is not None:
             return refusal
         self._ready(vocabulary)
-        schema = intent_schema(named_objects(text, vocabulary))
-        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
+        named = named_objects(text, vocabulary)
+        cues = read_cues(text, named)
+        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(named, cues))
         try:
             intent = Intent.model_validate_json(str(reply.content)).normalized()
         except ValidationError:
             return Understanding(
                 status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
             )
+        intent = intent.model_copy(update={"targets": in_told_order(intent.targets, named, cues)})
         return ground(intent, text, vocabulary)
 
     def warm_up(self, vocabulary: list[str]) -> threading.Thread:

@@ -1,0 +1,102 @@
+"""Cues in the user's words take intent shapes out of the decoding grammar, never add a choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from language.chat_models import KeywordChatModel
+from language.cues import in_told_order, read_cues
+from language.intents import Intent, intent_schema
+
+BOX_BALL = ["blue box", "red ball"]
+
+
+def branches(text: str, named: list[str]) -> dict[str, dict]:
+    """The schema's branches by kind (and question kinds), e.g. "go", "question:where,when", "plain"."""
+    found = {}
+    for branch in intent_schema(named, read_cues(text, named))["anyOf"]:
+        props = branch["properties"]
+        kind = props["kind"].get("const", "plain")
+        found[kind + (":" + ",".join(props["question"]["enum"]) if "question" in props else "")] = props
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "least"),
+    [
+        ("go to the box and then the ball", 2),  # both named objects are visited
+        ("don't go to the ball, go to the box", 1),
+        ("skip the ball and head to the box", 1),
+        ("the box, not the ball", 1),
+    ],
+)
+def test_targets_cover_every_named_object_unless_one_is_excluded(text, least):
+    shapes = branches(text, BOX_BALL)
+    assert shapes["go"]["targets"]["minItems"] == shapes["question:where,when"]["targets"]["minItems"] == least
+
+
+def test_no_more_targets_are_required_than_a_command_may_hold():
+    names = ["a", "b", "c", "d", "e", "f"]
+    go = branches(" ".join(names), names)["go"]
+    assert go["targets"]["minItems"] == go["targets"]["maxItems"] == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "told"),
+    [
+        ("go to the box, then the ball", ["red ball", "blue box"], ["blue box", "red ball"]),
+        ("go to the box but stop by the ball first", ["red ball", "blue box"], ["red ball", "blue box"]),
+        ("box, ball, box", ["blue box", "red ball", "blue box"], ["blue box", "red ball", "blue box"]),
+        ("go to the box, then the ball", ["red ball"], ["red ball"]),
+    ],
+)
+def test_a_sequence_is_visited_in_the_order_told_unless_a_word_reorders_it(text, model, told):
+    assert in_told_order(model, BOX_BALL, read_cues(text, BOX_BALL)) == told
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    [
+        ("remind me where you left it", False),
+        ("wipe your memory", True),
+        ("please forgt everything", True),  # a slip of the keyboard keeps the option open
+        ("clear all your memories", True),
+        ("you are erasing everything", True),
+    ],
+)
+def test_forgetting_is_offered_only_when_the_words_ask_for_it(text, allowed):
+    assert ("forget" in branches(text, [])["plain"]["kind"]["enum"]) is allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        ("did anything weird happen?", {"question:surprise"}),
+        ("what suprised you?", {"question:surprise"}),  # one slip still counts
+        ("how strong is it?", {"question:where,when", "question:what_seen,what_happened,why"}),
+        ("when was the last surprise?", {"question:when", "question:surprise"}),
+        ("remind me where the ring was", {"question:where"}),
+        ("location of the box?", {"question:where,when", "question:what_seen,what_happened,why"}),
+    ],
+)
+def test_question_words_decide_the_question_kinds_offered(text, questions):
+    assert {shape for shape in branches(text, []) if shape.startswith("question")} == questions
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "off_topic"),
+    [
+        ("help me find the ball", ["red ball"], False),
+        ("what's in your memory?", [], False),
+        ("cancel that", [], False),
+        ("what is the capital of Spain?", [], True),
+    ],
+)
+def test_requests_about_this_world_are_not_offered_as_off_topic(text, named, off_topic):
+    assert ("unknown" in branches(text, named)["plain"]["kind"]["enum"]) is off_topic
+
+
+def test_the_keyword_fake_still_answers_within_the_schema():
+    schema = intent_schema(["red ball"], read_cues("did the red ball surprise you?", ["red ball"]))
+    reply = KeywordChatModel().invoke("did the red ball surprise you?", json_schema=schema)
+    assert Intent.model_validate_json(str(reply.content)).question == "surprise"
