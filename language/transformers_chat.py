@@ -39,9 +39,13 @@ class TransformersChatModel(BaseChatModel):
         return "transformers"
 
     def load(self) -> None:
-        """Load the weights, the tokenizer and the grammar compiler (once)."""
-        if self._model is not None:
-            return
+        """Load the weights, the tokenizer and the grammar compiler (once; a warm-up thread and the
+        user's first request may both ask)."""
+        with self._lock:
+            if self._model is None:
+                self._load()
+
+    def _load(self) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging
