@@ -51,7 +51,7 @@ def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
     plain = [
         k
         for k in get_args(IntentKind)
-        if k not in ("go", "question") and (cues.forget or k != "forget") and not (cues.on_topic and k == "unknown")
+        if k not in ("go", "question") and not (cues.on_topic and k == "unknown") and not (cues.asks and k == "forget")
     ]
     branches = [_branch({"kind": {"const": "go"}, "targets": named})]
     if located:

@@ -9,6 +9,7 @@ from language.cues import in_told_order, read_cues
 from language.intents import Intent, intent_schema
 
 BOX_BALL = ["blue box", "red ball"]
+OPEN = {"question:where,when", "question:what_seen,what_happened,surprise,why"}
 
 
 def branches(text: str, named: list[str]) -> dict[str, dict]:
@@ -55,31 +56,17 @@ def test_a_sequence_is_visited_in_the_order_told_unless_a_word_reorders_it(text,
 
 
 @pytest.mark.parametrize(
-    ("text", "allowed"),
-    [
-        ("remind me where you left it", False),
-        ("wipe your memory", True),
-        ("please forgt everything", True),  # a slip of the keyboard keeps the option open
-        ("clear all your memories", True),
-        ("you are erasing everything", True),
-    ],
-)
-def test_forgetting_is_offered_only_when_the_words_ask_for_it(text, allowed):
-    assert ("forget" in branches(text, [])["plain"]["kind"]["enum"]) is allowed
-
-
-@pytest.mark.parametrize(
     ("text", "questions"),
     [
         ("did anything weird happen?", {"question:surprise"}),
         ("what suprised you?", {"question:surprise"}),  # one slip still counts
-        ("how strong is it?", {"question:where,when", "question:what_seen,what_happened,why"}),
+        ("how strong is it?", OPEN),  # no word of surprise, not even one letter off
         ("when was the last surprise?", {"question:when", "question:surprise"}),
         ("remind me where the ring was", {"question:where"}),
-        ("location of the box?", {"question:where,when", "question:what_seen,what_happened,why"}),
+        ("did something catch you off guard?", OPEN),  # a missing word takes nothing away
     ],
 )
-def test_question_words_decide_the_question_kinds_offered(text, questions):
+def test_question_words_narrow_the_question_kinds_offered(text, questions):
     assert {shape for shape in branches(text, []) if shape.startswith("question")} == questions
 
 
@@ -90,10 +77,19 @@ def test_question_words_decide_the_question_kinds_offered(text, questions):
         ("what's in your memory?", [], False),
         ("cancel that", [], False),
         ("what is the capital of Spain?", [], True),
+        ("what is a strange attractor?", [], True),  # a word of surprise is not about this world
     ],
 )
 def test_requests_about_this_world_are_not_offered_as_off_topic(text, named, off_topic):
     assert ("unknown" in branches(text, named)["plain"]["kind"]["enum"]) is off_topic
+
+
+@pytest.mark.parametrize(
+    ("text", "forget"),
+    [("remind me where the ring was", False), ("why did you stop?", False), ("wipe your memory", True)],
+)
+def test_a_question_is_never_taken_as_the_command_to_forget(text, forget):
+    assert ("forget" in branches(text, [])["plain"]["kind"]["enum"]) is forget
 
 
 def test_the_keyword_fake_still_answers_within_the_schema():
