@@ -170,10 +170,11 @@ def bench_surprise(
                 scorers["pixel"] = PixelPredictor.load(folder).surprise
             pairs = clip_pairs(world, range(first_seed, first_seed + seeds), length)
             task = bar.add_task(f"surprise {world}", total=sum(len(p) for p in pairs.values()), status="")
-            events = score_pairs(pairs, scorers, model.config.history - 1, partial(bar.advance, task))
+            warmup = model.config.history - 1
+            events = score_pairs(pairs, scorers, warmup, partial(bar.advance, task))
             report[world] = {
                 "events": events,
-                "scored_from_step": model.config.history - 1,
+                "scored_from_step": warmup,
                 "probe_r2": model.metadata.get("probe_r2", {}),
                 "train_wall_s": model.metadata.get("train_wall_s"),
                 "train_steps_per_s": model.metadata.get("final_metrics", {}).get("steps_per_s"),
