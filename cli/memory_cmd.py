@@ -20,7 +20,7 @@ from rich.table import Table
 from agent_core.settings import default_db_url
 from cli import options
 from cli.bench_cmd import bench_app
-from cli.console import err, out, print_json, progress
+from cli.console import err, out, print_json, print_report, progress
 from memory.errors import MemoryInputError
 from memory.index_settings import INDEX_KINDS, IndexSettings
 
@@ -344,7 +344,7 @@ def bench_memory(
     source: str = typer.Option("model", "--source", help="'model': shipped encoder latents; 'random': Gaussian."),
     crash_rounds: int = typer.Option(20, "--crash-rounds", min=0, help="Writer kills in the crash test."),
     workdir: Path | None = typer.Option(None, "--workdir", help="Keep the databases here (default: a temp dir)."),
-    as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+    as_json: bool = options.REPORT_JSON,
 ) -> None:
     """Insert rate, search p50/p99 and recall@10 per index kind, rebuild time, and a SIGKILL crash test."""
     from agent_core.benchmarks.memory import benchmark_memory
@@ -363,4 +363,4 @@ def bench_memory(
         figures = benchmark_memory(
             count, tuple(kinds), queries, source, dim, crash_rounds, workdir=workdir, progress=report
         )
-    print_json(figures)
+    print_report(figures, as_json)

@@ -10,8 +10,9 @@ from pathlib import Path
 import typer
 
 from agent_core.worlds.clips import make_clip
+from cli import options
 from cli.bench_cmd import bench_app
-from cli.console import err, out, print_json, progress
+from cli.console import err, out, print_json, print_report, progress
 from world_model.config import load_config_file
 
 
@@ -151,7 +152,7 @@ def bench_surprise(
     checkpoint: Path | None = typer.Option(
         None, "--checkpoint", help="Checkpoint folder (one world; default: shipped)."
     ),
-    as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+    as_json: bool = options.REPORT_JSON,
 ) -> None:
     """Pairwise accuracy and AUROC per violation type, JEPA vs pixel baseline, plus probe R^2."""
     from agent_core.benchmarks.surprise import clip_pairs, score_pairs
@@ -179,4 +180,4 @@ def bench_surprise(
                 "train_wall_s": model.metadata.get("train_wall_s"),
                 "train_steps_per_s": model.metadata.get("final_metrics", {}).get("steps_per_s"),
             }
-    print_json(report)
+    print_report(report, as_json)

@@ -22,3 +22,4 @@ LLM = typer.Option(
 WORLD = typer.Option("tworooms", "--world", help="World name.")
 SEED = typer.Option(0, "--seed", min=0, help="World seed.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
+REPORT_JSON = typer.Option(True, "--json/--no-json", help="Print JSON (the default), else a table of the figures.")

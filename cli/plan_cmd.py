@@ -8,8 +8,8 @@ import numpy as np
 import typer
 
 from cli.bench_cmd import bench_app
-from cli.console import err, out, print_json, progress
-from cli.options import CHECKPOINT
+from cli.console import err, out, print_json, print_report, progress
+from cli.options import CHECKPOINT, REPORT_JSON
 
 PLANNER = typer.Option("cem", "--planner", help="cem or mppi.")
 HORIZON = typer.Option(10, "--horizon", help="Planning horizon in model steps (positive).")
@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
         sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
         checkpoint: Path | None = CHECKPOINT,
-        as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+        as_json: bool = REPORT_JSON,
     ) -> None:
         """Planning success on the near/far protocols, baselines, ms per plan, sweep."""
         from agent_core.benchmarks.planning import PROTOCOLS, SWEEP, benchmark_planning
@@ -188,4 +188,4 @@ def register(app: typer.Typer) -> None:
                 sweep_episodes=sweep_episodes,
                 first_seed=first_seed,
             )
-        print_json(report)
+        print_report(report, as_json)

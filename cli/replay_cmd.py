@@ -12,7 +12,7 @@ from agent_core.episode_script import ScriptError, load_script
 from agent_core.replay import run_script, write_report
 from cli import options
 from cli.bench_cmd import bench_app
-from cli.console import err, print_json, progress
+from cli.console import err, print_json, print_report, progress
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
 def bench_chat(
     examples: Path = typer.Option(Path("examples"), "--examples", help="Folder of episode scripts."),
     llm: str | None = options.LLM,
-    as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default)."),
+    as_json: bool = options.REPORT_JSON,
 ) -> None:
     """Latency per chat turn by stage (p50/p95) and language-to-goal success on the example scripts."""
     from agent_core.benchmarks.chat import benchmark_chat
@@ -89,4 +89,4 @@ def bench_chat(
         stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
         return open_agent(AgentOptions(world=script.world, seed=script.seed, llm=llm, namespace=f"bench-{stamp}"))
 
-    print_json(benchmark_chat(scripts, open_for))
+    print_report(benchmark_chat(scripts, open_for), as_json)

@@ -56,3 +56,18 @@ def test_bench_worlds_prints_json(cli_run):
     data = json.loads(result.stdout)
     assert data["tworooms_steps_per_s"] > 0 and data["bounce_frames_per_s"] > 0
     assert data["collect_steps_per_s"] > 0
+
+
+def test_bench_no_json_prints_a_table_of_the_same_figures(cli_run):
+    result = cli_run("bench", "worlds", "--steps", "200", "--no-json")
+    assert result.exit_code == 0
+    assert not result.stdout.lstrip().startswith("{")
+    rows = dict(line.split() for line in result.stdout.splitlines()[1:] if line.strip())
+    assert float(rows["tworooms_steps_per_s"]) > 0 and float(rows["bounce_frames_per_s"]) > 0
+
+
+def test_nested_figures_flatten_to_dotted_keys():
+    from cli.console import flatten
+
+    report = {"bounce": {"events": {"vanish": {"jepa": {"auroc": 0.9}}}, "sizes": [1, 2]}, "runs": [{"ok": True}]}
+    assert flatten(report) == {"bounce.events.vanish.jepa.auroc": 0.9, "bounce.sizes": [1, 2], "runs.0.ok": True}
