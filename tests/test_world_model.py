@@ -98,6 +98,14 @@ def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path):
         WorldModel.load(tmp_path / "missing")
 
 
+def test_action_free_world_has_no_inverse_dynamics_weights(tmp_path):
+    new_model("bounce", {**TINY, "idm_weight": 1.0}).save(tmp_path / "ck")
+    loaded = WorldModel.load(tmp_path / "ck", world="bounce")
+    assert loaded.inverse_dynamics is None
+    assert not any(name.startswith("inverse_dynamics") for name in loaded.state_dict())
+    assert new_model("tworooms", TINY).inverse_dynamics is not None
+
+
 def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path):
     data, _ = tiny_data
     torch.manual_seed(0)
@@ -128,7 +136,10 @@ def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path):
         tmp_path / "ck",
         on_log=lambda s, m: steps_seen.append(s),
     )
-    assert steps_seen == [15]
+    assert steps_seen == [10, 15]  # first where it resumed, then each logged step
+    finished = []
+    train(new_model("tworooms", TINY), data, longer, tmp_path / "ck", on_log=lambda s, m: finished.append(s))
+    assert finished == [15]  # a finished run reports itself done
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tiny_data, tmp_path):

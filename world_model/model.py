@@ -37,7 +37,8 @@ class WorldModel(nn.Module):
         self.config = config
         self.encoder = Encoder(config)
         self.predictor = Predictor(config)
-        self.inverse_dynamics = InverseDynamics(config) if config.idm_weight > 0 else None
+        # Inverse dynamics needs actions to predict: an action-free world (bounce) gets no head.
+        self.inverse_dynamics = InverseDynamics(config) if config.idm_weight > 0 and config.action_dim > 0 else None
         self.probes: dict[str, torch.Tensor] = {}  # name -> [D + 1, *shape] linear weights
         self.probe_shapes: dict[str, tuple[int, ...]] = {}
         self.metadata: dict[str, Any] = {}

@@ -94,7 +94,7 @@ class InverseDynamics(nn.Module):
         self.net = nn.Sequential(
             nn.Linear(2 * config.latent_dim, 128),
             nn.GELU(),
-            nn.Linear(128, max(config.action_dim, 1)),
+            nn.Linear(128, config.action_dim),
         )
 
     def forward(self, z_now: torch.Tensor, z_next: torch.Tensor) -> torch.Tensor:

@@ -97,7 +97,7 @@ class JEPALoss(nn.Module):
             terms["temporal"] = config.temporal_weight * temporal_term(z)
         if config.motion_variance_weight:  # with either regulariser
             terms["motion"] = config.motion_variance_weight * motion_variance_term(z, config.motion_std)
-        if config.action_dim and model.inverse_dynamics is not None:  # with either regulariser
+        if model.inverse_dynamics is not None:  # with either regulariser
             guessed = model.inverse_dynamics(z[:, :-1], z[:, 1:])
             terms["idm"] = config.idm_weight * F.mse_loss(guessed, actions)
         terms["total"] = sum(terms.values(), torch.zeros(()))
@@ -170,6 +170,8 @@ def train(
         model.metadata = dict(resumed.metadata)  # a finished run resumed for its probes keeps its record
         start = _load_optimizer(optimizer, out / OPTIMIZER_FILE)
         rng = np.random.default_rng(config.seed + 7919 * rank + start)
+        if on_log and rank == 0:
+            on_log(start, {})  # progress shows where the run resumed (all done, for a finished run)
     meta = {**(metadata or {}), "train": asdict(config), "world_size": world_size}
     model.train()
     metrics: dict[str, float] = {}
