@@ -8,6 +8,7 @@ import pytest
 from agent_core.benchmarks.surprise import clip_pairs, score_pairs
 from agent_core.errors import WorldError
 from agent_core.worlds.clips import BOUNCE_EVENTS, TWOROOMS_EVENTS, make_clip
+from agent_core.worlds.tworooms import TwoRoomsEnv
 
 CASES = [("bounce", e) for e in BOUNCE_EVENTS] + [("tworooms", e) for e in TWOROOMS_EVENTS]
 
@@ -30,6 +31,22 @@ def test_bounce_vanish_happens_behind_the_occluder():
     # Hidden at the event: the frames only differ once the ball should have reappeared.
     np.testing.assert_array_equal(possible.frames[vanish.event_step], vanish.frames[vanish.event_step])
     assert np.isnan(vanish.states["ball_pos"][vanish.event_step, 0]).all()
+
+
+def test_tworooms_pass_through_crosses_the_wall_not_the_doorway():
+    env = TwoRoomsEnv()
+    for seed in range(6):
+        try:
+            clip = make_clip("tworooms", seed, "pass_through")
+        except WorldError:
+            continue  # the agent stayed level with the door all clip long: no clean moment
+        env.reset(seed=seed)
+        start, end = (np.asarray(clip.record.details[k]) for k in ("from", "to"))
+        assert not env.level_with_door(start) and env.room_of(start) != env.room_of(end)
+        assert np.linalg.norm(end - start) >= env.config.wall_width + 2 * env.config.agent_radius
+    env.agent = np.array([20.0, sum(env.door) / 2])
+    with pytest.raises(WorldError, match="level with the door"):
+        env.inject("pass_through")
 
 
 def test_clip_rejects_unsupported_event():

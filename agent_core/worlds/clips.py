@@ -5,6 +5,9 @@ on, so any difference in surprise comes from the event itself. In bounce the eve
 chosen from a dry run of the possible clip so that each violation is a clean one: the ball
 vanishes while fully hidden behind the occluder, teleports and reverses while in plain sight
 and mid-air, and passes through the first surface it hits after the first quarter of the clip.
+In tworooms events happen mid-clip, except that the agent passes through the wall at the
+moment nearest the middle when it is not level with the door (from the doorway the "other
+side of the wall" is a pixel away, which is no violation at all).
 """
 
 from __future__ import annotations
@@ -49,12 +52,28 @@ class Clip:
 
 
 @dataclass(frozen=True)
-class _BouncePlan:
-    occluder_x: float
-    event_steps: dict[Event, int]
+class _Plan:
+    options: dict[str, float]  # reset options of every clip of the seed
+    event_steps: dict[Event, int]  # events with no entry have no clean moment in this seed
 
 
-def _plan_bounce(seed: int, length: int) -> _BouncePlan:
+def _plan_tworooms(seed: int, length: int) -> _Plan:
+    """Mid-clip events; pass-through at the step nearest the middle away from the doorway."""
+    env = TwoRoomsEnv()
+    _, facts = env.reset(seed=seed)
+    policy = NoisyExpertPolicy(env, seed=seed)
+    clear_of_door = []
+    for t in range(1, length):
+        if length // 4 <= t <= length - 8 and not env.level_with_door(env.agent):
+            clear_of_door.append(t)
+        _, _, _, _, facts = env.step(policy(facts))
+    steps = {event: length // 2 for event in TWOROOMS_EVENTS if event is not Event.PASS_THROUGH}
+    if clear_of_door:
+        steps[Event.PASS_THROUGH] = min(clear_of_door, key=lambda t: abs(t - length // 2))
+    return _Plan({}, steps)
+
+
+def _plan_bounce(seed: int, length: int) -> _Plan:
     """Dry-run the possible clip and pick an occluder position and a step for each event."""
     env = BounceEnv()
     env.reset(seed=seed)
@@ -88,7 +107,7 @@ def _plan_bounce(seed: int, length: int) -> _BouncePlan:
     contacts = [t for t, (_, hits) in enumerate(trace) if solid & set(hits) and length // 4 < t < length - 8]
     if contacts:
         steps[Event.PASS_THROUGH] = contacts[0]  # armed just before the step that hits
-    return _BouncePlan(occluder_x, steps)
+    return _Plan({"occluder_x": occluder_x}, steps)
 
 
 def make_clip(world: str, seed: int, event: str | Event | None = None, length: int = 48) -> Clip:
@@ -101,14 +120,14 @@ def make_clip(world: str, seed: int, event: str | Event | None = None, length: i
         raise WorldError(f"{world} clips cannot show {kind.value!r}")
     if isinstance(env, BounceEnv):
         plan = _plan_bounce(seed, length)
-        options = {"occluder_x": plan.occluder_x}
-        if kind is not None and kind not in plan.event_steps:
-            raise WorldError(f"bounce seed {seed} has no clean moment for {kind.value!r} in {length} frames")
-        event_step = None if kind is None else plan.event_steps[kind]
+    elif isinstance(env, TwoRoomsEnv):
+        plan = _plan_tworooms(seed, length)
     else:
-        options = {}
-        event_step = None if kind is None else length // 2
-    frame, facts = env.reset(seed=seed, options=options)
+        plan = _Plan({}, {event: length // 2 for event in env.supported_events})
+    if kind is not None and kind not in plan.event_steps:
+        raise WorldError(f"{world} seed {seed} has no clean moment for {kind.value!r} in {length} frames")
+    event_step = None if kind is None else plan.event_steps[kind]
+    frame, facts = env.reset(seed=seed, options=plan.options)
     policy = NoisyExpertPolicy(env, seed=seed) if isinstance(env, TwoRoomsEnv) else None
     frames, actions, states = [frame], [], [env.state_arrays()]
     record = None

@@ -80,6 +80,11 @@ class TwoRoomsEnv(WorldEnv):
     def room_of(self, position: np.ndarray | tuple[float, float]) -> str:
         return "left" if position[0] < self.wall_center_x else "right"
 
+    def level_with_door(self, position: np.ndarray | tuple[float, float]) -> bool:
+        """A straight move across the middle wall from here would go through the door, not the wall."""
+        r = self.config.agent_radius
+        return bool(self.door[0] - r < position[1] < self.door[1] + r)
+
     def is_free(self, position: np.ndarray | tuple[float, float], radius: float | None = None) -> bool:
         """True when a disc of `radius` (default: the agent's) at `position` touches no wall."""
         r = self.config.agent_radius if radius is None else radius
@@ -254,6 +259,8 @@ class TwoRoomsEnv(WorldEnv):
             details = {"from": old.round(3).tolist(), "to": self.agent.round(3).tolist()}
             return EventRecord(event, self.step_count, "agent", details)
         if event is Event.PASS_THROUGH:
+            if self.level_with_door(self.agent):
+                raise WorldError("the agent is level with the door: there is no wall to pass through here")
             old = self.agent.copy()
             mirrored = np.array([2 * self.wall_center_x - old[0], old[1]])
             if not self.is_free(mirrored):
