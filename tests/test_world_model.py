@@ -15,6 +15,7 @@ import torch
 from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.model_training import load_training_data, new_model, train_world_model
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
+from world_model.errors import ModelInputError
 from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.regularizers import covariance_term, effective_rank, motion_variance_term, sigreg, variance_term
 from world_model.training import TrainingData, train
@@ -104,6 +105,17 @@ def test_action_free_world_has_no_inverse_dynamics_weights(tmp_path):
     assert loaded.inverse_dynamics is None
     assert not any(name.startswith("inverse_dynamics") for name in loaded.state_dict())
     assert new_model("tworooms", TINY).inverse_dynamics is not None
+
+
+def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
+    cosine = TrainConfig(steps=1000, learning_rate=1e-3, lr_schedule="cosine", warmup_steps=100)
+    rates = [cosine.learning_rate_at(step) for step in range(1, 1001)]
+    assert rates[0] < rates[49] < rates[99] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in zip(rates[99:], rates[100:], strict=False))
+    assert rates[-1] == pytest.approx(1e-3 / 20)
+    assert TrainConfig(learning_rate=1e-3).learning_rate_at(700) == 1e-3
+    with pytest.raises(ModelInputError):
+        TrainConfig(lr_schedule="sawtooth")
 
 
 def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path):

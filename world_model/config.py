@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -46,10 +47,26 @@ class TrainConfig:
     batch_size: int = 48
     rollout_steps: int = 2  # teacher forcing over the window plus this many autoregressive steps
     learning_rate: float = 1e-3
+    lr_schedule: Literal["constant", "cosine"] = "constant"  # cosine: linear warm-up, then decay to 1/20
+    warmup_steps: int = 100
     weight_decay: float = 1e-4
     seed: int = 0
     checkpoint_every: int = 500
     log_every: int = 25
+
+    def __post_init__(self) -> None:
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ModelInputError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
+
+    def learning_rate_at(self, step: int) -> float:
+        """The rate for `step` (1-based); a function of the step alone, so a resumed run continues it."""
+        if self.lr_schedule == "constant":
+            return self.learning_rate
+        if step <= self.warmup_steps:
+            return self.learning_rate * step / max(self.warmup_steps, 1)
+        progress = (step - self.warmup_steps) / max(self.steps - self.warmup_steps, 1)
+        floor = self.learning_rate / 20
+        return floor + (self.learning_rate - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def _build(cls: type, data: dict[str, Any], source: str) -> Any:

@@ -177,6 +177,8 @@ def train(
     metrics: dict[str, float] = {}
     window_start, last_time = start, time.perf_counter()
     for step in range(start + 1, config.steps + 1):
+        for group in optimizer.param_groups:
+            group["lr"] = config.learning_rate_at(step)
         frames, actions = data.sample(config.batch_size, length, rng, model.config.frameskip)
         terms = objective(torch.from_numpy(frames), torch.from_numpy(actions).float())
         loss = terms["total"]
