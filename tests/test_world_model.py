@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import subprocess
@@ -111,7 +112,7 @@ def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
     cosine = TrainConfig(steps=1000, learning_rate=1e-3, lr_schedule="cosine", warmup_steps=100)
     rates = [cosine.learning_rate_at(step) for step in range(1, 1001)]
     assert rates[0] < rates[49] < rates[99] == pytest.approx(1e-3)
-    assert all(a >= b for a, b in zip(rates[99:], rates[100:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(rates[99:]))
     assert rates[-1] == pytest.approx(1e-3 / 20)
     assert TrainConfig(learning_rate=1e-3).learning_rate_at(700) == 1e-3
     with pytest.raises(ModelInputError):
