@@ -106,9 +106,7 @@ def fit_world_probes(model: WorldModel, data: TrainingData, seed: int = 0) -> di
     held-out R^2 says more about overfitting than about the latent.
     """
     order = np.random.default_rng(seed).permutation(len(data.frames))
-    frames = data.frames[order].reshape(-1, 64, 64, 3)
-    states = {k: v[order].reshape(-1, *v.shape[2:]) for k, v in data.states.items()}
-    return fit_probes(model, frames, states)
+    return fit_probes(model, data.frames[order], data.actions[order], {k: v[order] for k, v in data.states.items()})
 
 
 def calibrate_surprise(model: WorldModel, data: TrainingData, episodes: int = 20) -> dict[str, float]:

@@ -18,6 +18,7 @@ from agent_core.model_training import load_training_data, new_model, train_world
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
 from world_model.errors import ModelInputError
 from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
+from world_model.probes import fit_probes, imagined_latents
 from world_model.regularizers import covariance_term, effective_rank, motion_variance_term, sigreg, variance_term
 from world_model.training import TrainingData, train
 
@@ -232,6 +233,21 @@ def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, t
     actions = np.zeros((11, 2), np.float32)
     curve = PixelPredictor.load(tmp_path).surprise(episode, actions)
     assert len(curve) > 0 and np.all(np.isfinite(curve))
+
+
+def test_probes_fitted_on_imagined_latents_read_imagined_paths_better(tiny_data, tmp_path):
+    data, digest = tiny_data
+    model, _ = train_world_model("tworooms", data, digest, tmp_path / "ck", TINY, TrainConfig(steps=30, batch_size=4))
+    latents, frame_index = imagined_latents(model, data.frames[0], data.actions[0], horizon=4)
+    assert len(latents) == len(frame_index) and frame_index.max() < data.frames.shape[1]
+    assert len(imagined_latents(model, data.frames[0], data.actions[0], horizon=0)[0]) == 0
+    truth = data.states["agent_pos"][0][frame_index]
+
+    def imagined_error(horizon: int) -> float:
+        fit_probes(model, data.frames, data.actions, data.states, horizon=horizon)
+        return float(np.abs(model.probe(latents)["agent_pos"] - truth).mean())
+
+    assert imagined_error(4) < imagined_error(0)
 
 
 def test_probe_fit_refits_on_frozen_latents_and_saves_them(tiny_data, tmp_path, cli_run):

@@ -43,26 +43,66 @@ def encode_all(model: WorldModel, frames: np.ndarray, batch: int = 256) -> np.nd
     return np.concatenate([model.encode(frames[i : i + batch]).numpy() for i in range(0, len(frames), batch)])
 
 
+@torch.inference_mode()
+def imagined_latents(
+    model: WorldModel, frames: np.ndarray, actions: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the predictor imagines 1..`horizon` model steps ahead of every point of one episode
+    (frames [T, 64, 64, 3], actions [T-1, A]), from encoded histories and the actions taken.
+    Returns latents [M, D] and, for each, the index of the frame it stands for."""
+    k, history = model.config.frameskip, model.config.history
+    kept = frames[::k]
+    z = model.encode(kept)
+    blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
+    latents, indices = [], []
+    for start in range(history - 1, len(kept) - 1 if horizon > 0 else 0):
+        steps = min(horizon, len(kept) - 1 - start)
+        latents.append(model.rollout(z[start - history + 1 : start + 1][None], blocks[start : start + steps][None])[0])
+        indices.append((start + 1 + np.arange(steps)) * k)
+    if not latents:
+        return np.zeros((0, model.config.latent_dim), dtype=np.float32), np.zeros(0, dtype=int)
+    return torch.cat(latents).numpy(), np.concatenate(indices)
+
+
 def fit_probes(
-    model: WorldModel, frames: np.ndarray, states: dict[str, np.ndarray], holdout: float = 0.2
+    model: WorldModel,
+    frames: np.ndarray,
+    actions: np.ndarray,
+    states: dict[str, np.ndarray],
+    holdout: float = 0.2,
+    horizon: int = 10,
 ) -> dict[str, float]:
-    """Fit one probe per state quantity on frames [N, ...]; return held-out R^2 per quantity
-    (and per ball or object for multi-entity quantities). The probes are stored in the model."""
-    latents = encode_all(model, frames)
-    split = int(len(latents) * (1 - holdout))
+    """Fit one probe per state quantity on episodes (frames [N, T, ...], actions [N, T-1, A],
+    states [N, T, ...]); return R^2 per quantity (and per ball or object) on the encoded frames
+    of the last `holdout` share of the episodes, held out whole. The probes are stored in the model.
+
+    Each probe is fitted on the encoded frames *and* on the latents the predictor imagines
+    1..`horizon` steps ahead, because the planner reads positions off imagined latents: a probe
+    fitted on encoded frames alone can weigh directions in which the predictor's small errors
+    carry no position, and then decodes imagined paths that drift away from the real ones.
+    """
+    split = int(len(frames) * (1 - holdout))
+    encoded = [encode_all(model, episode) for episode in frames]
+    imagined = [imagined_latents(model, f, a, horizon) for f, a in zip(frames, actions, strict=True)]
     report: dict[str, float] = {}
     for name, values in states.items():
-        shape = values.shape[1:]
-        targets = values.reshape(len(values), -1).astype(np.float64)
-        weights, _ = fit_ridge(latents[:split], targets[:split])
-        predicted = np.concatenate([latents[split:], np.ones((len(latents) - split, 1))], axis=1) @ weights
-        report[name] = r_squared(predicted, targets[split:])
+        shape = values.shape[2:]
+        per_frame = values.reshape(*values.shape[:2], -1).astype(np.float64)
+
+        def fit(episodes: range, per_frame: np.ndarray = per_frame) -> np.ndarray:
+            latents = [encoded[i] for i in episodes] + [imagined[i][0] for i in episodes]
+            targets = [per_frame[i] for i in episodes] + [per_frame[i][imagined[i][1]] for i in episodes]
+            return fit_ridge(np.concatenate(latents), np.concatenate(targets))[0]
+
+        test_latents = np.concatenate(encoded[split:])
+        predicted = np.concatenate([test_latents, np.ones((len(test_latents), 1))], axis=1) @ fit(range(split))
+        actual = per_frame[split:].reshape(-1, per_frame.shape[-1])
+        report[name] = r_squared(predicted, actual)
         if len(shape) == 2:  # several entities: report each one too
             per = predicted.reshape(-1, *shape)
-            actual = targets[split:].reshape(-1, *shape)
+            truth = actual.reshape(-1, *shape)
             for i in range(shape[0]):
-                if np.isfinite(actual[:, i]).any():
-                    report[f"{name}[{i}]"] = r_squared(per[:, i], actual[:, i])
-        full, _ = fit_ridge(latents, targets)
-        model.set_probe(name, torch.from_numpy(full).float(), shape)
+                if np.isfinite(truth[:, i]).any():
+                    report[f"{name}[{i}]"] = r_squared(per[:, i], truth[:, i])
+        model.set_probe(name, torch.from_numpy(fit(range(len(frames)))).float(), shape)
     return report
