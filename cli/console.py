@@ -19,9 +19,9 @@ def print_json(data: Any) -> None:
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     """Nested dicts and lists as one level of dotted keys ("bounce.events.vanish.jepa.auroc")."""
     if isinstance(data, dict):
-        items = data.items()
+        items = list(data.items())
     elif isinstance(data, list) and any(isinstance(v, (dict, list)) for v in data):
-        items = ((str(i), v) for i, v in enumerate(data))
+        items = [(str(i), v) for i, v in enumerate(data)]
     else:
         return {prefix: data}
     flat: dict[str, Any] = {}

@@ -67,7 +67,7 @@ def _plan_tworooms(seed: int, length: int) -> _Plan:
         if length // 4 <= t <= length - 8 and not env.level_with_door(env.agent):
             clear_of_door.append(t)
         _, _, _, _, facts = env.step(policy(facts))
-    steps = {event: length // 2 for event in TWOROOMS_EVENTS if event is not Event.PASS_THROUGH}
+    steps: dict[Event, int] = {event: length // 2 for event in TWOROOMS_EVENTS if event is not Event.PASS_THROUGH}
     if clear_of_door:
         steps[Event.PASS_THROUGH] = min(clear_of_door, key=lambda t: abs(t - length // 2))
     return _Plan({}, steps)
