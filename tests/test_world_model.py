@@ -14,8 +14,9 @@ import pytest
 import torch
 
 from agent_core.data import CollectionSpec, collect_dataset
-from agent_core.model_training import load_training_data, new_model, train_world_model
+from agent_core.model_training import load_training_data, new_model, recipe, train_world_model
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
+from world_model.config import load_config_file
 from world_model.errors import ModelInputError
 from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.probes import fit_probes, imagined_latents
@@ -118,6 +119,14 @@ def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
     assert TrainConfig(learning_rate=1e-3).learning_rate_at(700) == 1e-3
     with pytest.raises(ModelInputError):
         TrainConfig(lr_schedule="sawtooth")
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "world_model" / "configs").glob("*.json")))
+def test_documented_config_files_build_a_model_and_a_training_run(path):
+    model_overrides, train_overrides = load_config_file(path)
+    world = path.stem.split("-")[0]
+    assert new_model(world, model_overrides).config.world == world
+    assert recipe(world).train_config(train_overrides).steps > 0
 
 
 def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path):
