@@ -55,7 +55,8 @@ def imagined_latents(
     z = model.encode(kept)
     blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
     latents, indices = [], []
-    for start in range(history - 1, len(kept) - 1 if horizon > 0 else 0):
+    starts = range(history - 1, len(kept) - 1) if horizon > 0 else range(0)  # each needs a full history
+    for start in starts:
         steps = min(horizon, len(kept) - 1 - start)
         latents.append(model.rollout(z[start - history + 1 : start + 1][None], blocks[start : start + steps][None])[0])
         indices.append((start + 1 + np.arange(steps)) * k)
