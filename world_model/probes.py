@@ -82,22 +82,25 @@ def fit_probes(
     fitted on encoded frames alone can weigh directions in which the predictor's small errors
     carry no position, and then decodes imagined paths that drift away from the real ones.
     """
-    split = int(len(frames) * (1 - holdout))
     encoded = [encode_all(model, episode) for episode in frames]
     imagined = [imagined_latents(model, f, a, horizon) for f, a in zip(frames, actions, strict=True)]
+    fitted_on, every = range(int(len(frames) * (1 - holdout))), range(len(frames))
+
+    def latents_of(episodes: range) -> np.ndarray:
+        return np.concatenate([encoded[i] for i in episodes] + [imagined[i][0] for i in episodes])
+
+    def targets_of(per_frame: np.ndarray, episodes: range) -> np.ndarray:
+        return np.concatenate([per_frame[i] for i in episodes] + [per_frame[i][imagined[i][1]] for i in episodes])
+
+    fit_latents, all_latents = latents_of(fitted_on), latents_of(every)
+    test_latents = np.concatenate(encoded[fitted_on.stop :])
     report: dict[str, float] = {}
     for name, values in states.items():
         shape = values.shape[2:]
         per_frame = values.reshape(*values.shape[:2], -1).astype(np.float64)
-
-        def fit(episodes: range, per_frame: np.ndarray = per_frame) -> np.ndarray:
-            latents = [encoded[i] for i in episodes] + [imagined[i][0] for i in episodes]
-            targets = [per_frame[i] for i in episodes] + [per_frame[i][imagined[i][1]] for i in episodes]
-            return fit_ridge(np.concatenate(latents), np.concatenate(targets))[0]
-
-        test_latents = np.concatenate(encoded[split:])
-        predicted = np.concatenate([test_latents, np.ones((len(test_latents), 1))], axis=1) @ fit(range(split))
-        actual = per_frame[split:].reshape(-1, per_frame.shape[-1])
+        weights, _ = fit_ridge(fit_latents, targets_of(per_frame, fitted_on))
+        predicted = np.concatenate([test_latents, np.ones((len(test_latents), 1))], axis=1) @ weights
+        actual = per_frame[fitted_on.stop :].reshape(-1, per_frame.shape[-1])
         report[name] = r_squared(predicted, actual)
         if len(shape) == 2:  # several entities: report each one too
             per = predicted.reshape(-1, *shape)
@@ -105,5 +108,6 @@ def fit_probes(
             for i in range(shape[0]):
                 if np.isfinite(truth[:, i]).any():
                     report[f"{name}[{i}]"] = r_squared(per[:, i], truth[:, i])
-        model.set_probe(name, torch.from_numpy(fit(range(len(frames)))).float(), shape)
+        full, _ = fit_ridge(all_latents, targets_of(per_frame, every))
+        model.set_probe(name, torch.from_numpy(full).float(), shape)
     return report
