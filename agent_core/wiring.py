@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -10,12 +11,12 @@ from agent_core.agent import Agent
 from agent_core.broca import Broca
 from agent_core.perception import Perception
 from agent_core.planning import LatentPlanner
+from agent_core.reencoding import open_memory
 from agent_core.settings import data_dir, default_db_url
 from agent_core.worlds import make_world
 from language import IntentParser, Verbalizer
 from language.chat_models import load_chat_model
 from language.model_files import DEFAULT_MODEL
-from memory import MemoryStore
 from world_model import CheckpointError, WorldModel
 
 
@@ -44,8 +45,11 @@ class AgentOptions:
     rephrase: bool = True  # let the LLM rephrase template sentences (fact-checked)
 
 
-def open_agent(options: AgentOptions) -> Agent:
-    """Everything checked before anything is written: checkpoint, then database, then LLM."""
+def open_agent(options: AgentOptions, on_reencode: Callable[[int, int], None] | None = None) -> Agent:
+    """Everything checked before anything is written: checkpoint, then LLM, then database.
+
+    Memories made by another encoder (an older shipped checkpoint, say) are re-encoded from
+    their facts first; `on_reencode(done, total)` reports that progress."""
     world = make_world(options.world)
     world.reset(seed=options.seed)
     model = load_world_model(options.world, options.checkpoint)
@@ -54,7 +58,7 @@ def open_agent(options: AgentOptions) -> Agent:
     planner = LatentPlanner(model, options.planner) if movable else None
     chat_model = load_chat_model(options.llm or DEFAULT_MODEL, data_dir() / "models")
     broca = Broca(IntentParser(chat_model), Verbalizer(chat_model if options.rephrase else None))
-    memory = MemoryStore(options.db_url or default_db_url(), options.namespace, model.config.latent_dim)
+    memory = open_memory(options.db_url or default_db_url(), options.namespace, model, on_reencode)
     return Agent(
         world,
         perception,

@@ -21,9 +21,10 @@ def ask(
     as_json: bool = options.JSON,
 ) -> None:
     """Answer from memory through the language layer, listing the memories used."""
-    from agent_core.wiring import AgentOptions, open_agent
+    from agent_core.wiring import AgentOptions
+    from cli.agent_opening import open_agent_with_progress
 
-    agent = open_agent(
+    agent = open_agent_with_progress(
         AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
     )
     try:

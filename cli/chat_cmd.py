@@ -182,9 +182,10 @@ def chat(
     plain: bool = typer.Option(False, "--plain", help="Line mode even on a terminal."),
 ) -> None:
     """Chat with the agent on a world (default: tworooms). Type /help inside."""
-    from agent_core.wiring import AgentOptions, open_agent
+    from agent_core.wiring import AgentOptions
+    from cli.agent_opening import open_agent_with_progress
 
-    agent = open_agent(
+    agent = open_agent_with_progress(
         AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
     )
     agent.warm_up()

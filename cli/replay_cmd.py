@@ -32,11 +32,12 @@ def replay(
     as_json: bool = options.JSON,
 ) -> None:
     """Replay a scripted episode; exit 1 if an expectation fails, 2 if the script is invalid."""
-    from agent_core.wiring import AgentOptions, open_agent
+    from agent_core.wiring import AgentOptions
+    from cli.agent_opening import open_agent_with_progress
 
     script = load_script(script_path)
     fresh = f"replay-{script_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
-    agent = open_agent(
+    agent = open_agent_with_progress(
         AgentOptions(
             world=script.world,
             seed=script.seed,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from memory.database import sqlite_url
-    from memory.errors import MemoryInputError
+    from memory.errors import LatentSpaceError, MemoryInputError
     from memory.index_settings import INDEX_KINDS, IndexSettings
     from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
     from memory.store import MemoryStore, namespaces
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "sqlite_url": "memory.database",
     "MemoryInputError": "memory.errors",
+    "LatentSpaceError": "memory.errors",
     "INDEX_KINDS": "memory.index_settings",
     "IndexSettings": "memory.index_settings",
     "MemoryFilter": "memory.records",
@@ -32,6 +33,7 @@ _HOMES = {
 __all__ = [
     "INDEX_KINDS",
     "IndexSettings",
+    "LatentSpaceError",
     "MemoryFilter",
     "MemoryInputError",
     "MemoryRecord",

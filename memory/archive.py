@@ -74,6 +74,7 @@ def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> di
         "version": VERSION,
         "namespace": store.namespace,
         "latent_dim": store.dim,
+        "latent_space": store.latent_space,
         "counts": {"episodes": len(episode_rows), "memories": len(memory_rows), "chat_turns": len(chat)},
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
     }
@@ -150,6 +151,12 @@ def import_archive(store: MemoryStore, source: Path | Archive, progress: bool = 
         raise MemoryInputError(f"{path}: latents.npy is unreadable ({exc})") from None
     if latents.ndim != 2 or latents.shape[1] != store.dim:
         raise MemoryInputError(f"{path}: latents have shape {latents.shape}; this memory stores {store.dim}-d latents")
+    space = archive.manifest.get("latent_space")  # absent from archives made before spaces were recorded
+    if space != store.latent_space and store.count():
+        raise MemoryInputError(
+            f"{path}: its latents come from {space or 'an unrecorded world model'}, the namespace's from "
+            f"{store.latent_space or 'an unrecorded world model'}; import it into a new namespace"
+        )
     try:
         episodes = {row["key"]: row for _, row in _lines(path, "episodes.jsonl", contents["episodes.jsonl"])}
         for row in episodes.values():
@@ -166,6 +173,7 @@ def import_archive(store: MemoryStore, source: Path | Archive, progress: bool = 
         raise MemoryInputError(f"{path}: malformed record ({type(exc).__name__}: {exc})") from None
     if len(memories) != len(latents):
         raise MemoryInputError(f"{path}: {len(memories)} memories but {len(latents)} latents")
+    store.adopt_latent_space(space)
     new_episode = {
         key: store.begin_episode(
             row["world"], int(row["seed"]), _time(row["started_at"]), _time(row.get("ended_at")), row.get("summary")

@@ -3,3 +3,7 @@
 
 class MemoryInputError(Exception):
     """Bad database URL, a vector of the wrong dimension, an unknown namespace or memory id."""
+
+
+class LatentSpaceError(MemoryInputError):
+    """The namespace's latents were made by another world model's encoder: re-encode them first."""

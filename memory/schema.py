@@ -25,6 +25,8 @@ class Namespace(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The world model whose encoder made the latents; latents of two encoders are not comparable.
+    latent_space: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Episode(Base):

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from memory.captions import CaptionIndex, TextEmbedder
 from memory.database import open_engine, sqlite_path
-from memory.errors import MemoryInputError
+from memory.errors import LatentSpaceError, MemoryInputError
 from memory.index import IndexFileError, VectorIndex
 from memory.index_settings import IndexSettings
 from memory.migrate import upgrade
@@ -35,6 +36,7 @@ from memory.schema import Base, CaptionEmbedding, ChatTurn, Episode, IndexState,
 LATENT_INDEX = "latent"
 MEMORIES, SIGHTINGS = Base.metadata.tables["memories"], Base.metadata.tables["sightings"]
 _BATCH = 5000  # rows per SQL statement when reading or deleting many ids
+_REENCODE_BATCH = 256  # memories per call of a re-encoding function (frames rendered and encoded at once)
 
 
 def namespaces(url: str) -> list[str]:
@@ -69,7 +71,11 @@ class MemoryStore:
         create: bool = True,
         write_index: bool = True,
         warn: Callable[[str], None] | None = None,
+        latent_space: str | None = None,
     ) -> None:
+        """`latent_space` names the encoder of the caller's latents (`WorldModel.latent_space`): an
+        empty namespace records it, and one whose memories came from another encoder is refused
+        (LatentSpaceError) until `reencode` has moved them, since their distances would be meaningless."""
         self.engine = open_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.namespace = namespace
@@ -79,6 +85,7 @@ class MemoryStore:
         try:
             upgrade(self.engine)
             self.namespace_id = self._namespace_id(namespace, create)
+            self.latent_space = self._claim_latent_space(latent_space)
         except DBAPIError as exc:
             self.engine.dispose()
             raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
@@ -102,6 +109,34 @@ class MemoryStore:
                 session.add(found)
                 session.flush()
             return found.id
+
+    def _claim_latent_space(self, wanted: str | None) -> str | None:
+        """The namespace's recorded latent space; `wanted` is recorded when it holds no memory yet."""
+        recorded = self._recorded_latent_space()
+        if wanted is not None and wanted != recorded:
+            self.adopt_latent_space(wanted)
+            return wanted
+        return recorded
+
+    def _recorded_latent_space(self) -> str | None:
+        with self.sessions() as session:
+            return session.get_one(Namespace, self.namespace_id).latent_space
+
+    def adopt_latent_space(self, latent_space: str | None) -> None:
+        """Record whose encoder made the latents about to be written; only an empty namespace may
+        change it (LatentSpaceError otherwise: re-encode its memories instead)."""
+        with self.sessions.begin() as session:
+            found = session.get_one(Namespace, self.namespace_id)
+            held = session.scalar(select(func.count(Memory.id)).where(Memory.namespace_id == self.namespace_id))
+            if held and found.latent_space != latent_space:
+                made_by = found.latent_space or "an unrecorded world model"
+                raise LatentSpaceError(
+                    f"namespace {self.namespace!r} holds {held} memories encoded by {made_by}, not by "
+                    f"{latent_space or 'an unrecorded world model'}; re-encode them first (worldmind chat, ask "
+                    "and replay do it on open)"
+                )
+            found.latent_space = latent_space
+        self.latent_space = latent_space
 
     def _resolve_dimension(self, dim: int | None) -> int:
         """The latent size: the caller's, checked against what is stored, or (if None) what is stored.
@@ -378,6 +413,38 @@ class MemoryStore:
         self._rebuild_if_due()
         return ids
 
+    def reencode(
+        self,
+        encode: Callable[[list[MemoryRecord]], np.ndarray],
+        latent_space: str,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Replace every latent by `encode(records)` (one row per record) and record `latent_space`.
+
+        All new latents are computed before one transaction writes them, so a failure part-way
+        leaves the old ones; the index is then rebuilt from SQL. Returns the count re-encoded."""
+        total = self.count()
+        rows: list[dict[str, Any]] = []
+        dim = self.dim
+        for batch in _batches(self.scan(), _REENCODE_BATCH):
+            latents = np.asarray(encode(batch), dtype=np.float32)
+            if not rows and latents.ndim == 2:
+                dim = latents.shape[1]  # the new encoder may make another size
+            if latents.shape != (len(batch), dim) or not np.all(np.isfinite(latents)):
+                raise MemoryInputError(f"re-encoding gave latents of shape {latents.shape} for {len(batch)} memories")
+            rows += [{"id": r.id, "latent": z.tobytes()} for r, z in zip(batch, latents, strict=True)]
+            if on_progress is not None:
+                on_progress(len(rows), total)
+        with self.sessions.begin() as session:
+            if rows:
+                session.execute(update(Memory), rows)
+            session.get_one(Namespace, self.namespace_id).latent_space = latent_space
+            session.execute(delete(IndexState).where(IndexState.namespace_id == self.namespace_id))
+        self.latent_space, self.dim = latent_space, dim
+        self.index = VectorIndex(self.dim, self.index_settings)
+        self._rebuild(self.index)
+        return len(rows)
+
     def _allocate_ids(self, session: Session, count: int) -> list[int]:
         """Ids for a batch: PostgreSQL draws them from the sequence; elsewhere the batch takes the
         write lock first (by touching its namespace row), so continuing after the largest id is safe."""
@@ -630,6 +697,12 @@ class MemoryStore:
                 self.save_index()
         finally:
             self.engine.dispose()
+
+
+def _batches(items: Iterable[MemoryRecord], size: int) -> Iterator[list[MemoryRecord]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from agent_core.errors import AgentInputError
+from agent_core.model_training import new_model
 from agent_core.wiring import AgentOptions, open_agent
+from agent_core.worlds import make_world
 from language.chat_models import KeywordChatModel
+from memory import LatentSpaceError
 
 
 @pytest.fixture
@@ -109,3 +113,26 @@ def test_closing_waits_for_a_warm_up_still_running(options):
     model.released.set()
     closing.join(timeout=10)
     assert not closing.is_alive()
+
+
+def test_memories_follow_a_new_world_model_into_its_latent_space(options, tmp_path):
+    agent = open_agent(options)
+    agent.act([1.0, 0.5], repeat=3)
+    count = agent.memory.count()
+    agent.close()
+    retrained = new_model("tworooms", {"latent_dim": 16})  # another encoder, another latent size
+    retrained.save(tmp_path / "retrained")
+    progress = []
+    again = open_agent(replace(options, checkpoint=tmp_path / "retrained"), lambda *p: progress.append(p))
+    assert again.memory.count() == count and progress[-1] == (count, count)
+    assert again.memory.latent_space == retrained.latent_space
+    newest = again.memory.recent(1)[0]
+    scene = make_world("tworooms")
+    scene.reset(seed=options.seed)
+    expected = retrained.encode(scene.restore(newest.facts)[None])[0].detach().numpy()
+    assert newest.latent == pytest.approx(expected, abs=1e-5)
+    assert again.memory.search_vector(expected, k=1)[0].distance == pytest.approx(0.0, abs=1e-8)  # index rebuilt
+    again.close()
+    with pytest.raises(LatentSpaceError, match="holds memories of tworooms"):
+        open_agent(replace(options, world="bounce"))
+    assert open_agent(options).memory.count() == count  # back in the shipped model's space, nothing lost

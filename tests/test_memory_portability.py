@@ -23,8 +23,8 @@ def url(request, tmp_path):
         yield database_url
 
 
-def populated(url, tmp_path, namespace="a") -> MemoryStore:
-    store = MemoryStore(url, namespace, 3, index_dir=tmp_path / "index")
+def populated(url, tmp_path, namespace="a", latent_space=None) -> MemoryStore:
+    store = MemoryStore(url, namespace, 3, index_dir=tmp_path / "index", latent_space=latent_space)
     episode = store.begin_episode("tworooms", 7)
     store.remember_many(
         [
@@ -109,13 +109,15 @@ def test_malformed_archives_are_refused_before_anything_is_written(url, tmp_path
 def test_a_database_from_before_migrations_is_stamped_and_upgraded(url, tmp_path):
     populated(url, tmp_path).close()
     engine = create_engine(url)
-    with engine.begin() as connection:  # undo revision 0002 and the stamp: the first release's database
+    with engine.begin() as connection:  # undo revisions 0002-0003 and the stamp: the first release's database
         for table in ("caption_embeddings", "index_states", "alembic_version"):
             connection.execute(text(f"DROP TABLE {table}"))
+        connection.execute(text("ALTER TABLE namespaces DROP COLUMN latent_space"))
     assert current_revision(engine) is None
     store = MemoryStore(url, "a", 3, index_dir=tmp_path / "index", warn=lambda _: None)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert inspect(engine).has_table("index_states") and store.count() == 6
+    assert store.latent_space is None  # made before latent spaces were recorded
     engine.dispose()
 
 
@@ -127,3 +129,16 @@ def test_a_database_from_a_newer_worldmind_is_refused(url, tmp_path):
     engine.dispose()
     with pytest.raises(MemoryInputError, match="revision '9999', newer than this worldmind"):
         MemoryStore(url, "a", 3, index_dir=tmp_path / "index")
+
+
+def test_an_archive_carries_its_latent_space(url, tmp_path):
+    source = populated(url, tmp_path, latent_space="model-a")
+    archive = tmp_path / "a.zip"
+    assert export_archive(source, archive)["latent_space"] == "model-a"
+    fresh = MemoryStore(url, "fresh", 3, index_dir=tmp_path / "index")
+    import_archive(fresh, archive)
+    assert fresh.latent_space == "model-a"
+    other = populated(url, tmp_path, namespace="other", latent_space="model-b")
+    with pytest.raises(MemoryInputError, match="come from model-a"):
+        import_archive(other, archive)
+    assert other.count() == 6

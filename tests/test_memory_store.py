@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from memory import IndexSettings, MemoryFilter, MemoryInputError, MemoryStore, NewMemory, RetrievalWeights, namespaces
+from memory import (
+    IndexSettings,
+    LatentSpaceError,
+    MemoryFilter,
+    MemoryInputError,
+    MemoryStore,
+    NewMemory,
+    RetrievalWeights,
+    namespaces,
+)
 from tests.memory_backends import BACKENDS, fresh_database
 
 
@@ -269,3 +278,29 @@ def test_an_ivf_index_retrains_as_it_grows_and_hnsw_compacts_tombstones(open_sto
     assert len(hnsw.index.tombstones) == 15 and len(hnsw.index) == 85
     hnsw.forget(ids[15:25])
     assert hnsw.index.tombstones == set() and hnsw.index.index.ntotal == 75
+
+
+def test_latents_of_another_encoder_are_refused_until_re_encoded(open_store):
+    store = open_store(latent_space="model-a")
+    ids = fill(store, 5)
+    store.close()
+    assert open_store(latent_space="model-a").count() == 5
+    with pytest.raises(LatentSpaceError, match="holds 5 memories encoded by model-a"):
+        open_store(dim=6, latent_space="model-b")
+    assert open_store("empty", latent_space="model-b").latent_space == "model-b"  # nothing to re-encode
+
+    old = open_store(dim=None)
+    with pytest.raises(MemoryInputError, match="shape"):  # a failing re-encoding changes nothing
+        old.reencode(lambda records: np.zeros((len(records) + 1, 6)), "model-b")
+    assert old.latent_space == "model-a" and old.get(ids[2]).latent.tolist() == [2.0] * 4
+    progress = []
+    moved = old.reencode(
+        lambda records: np.stack([np.full(6, -r.step, np.float32) for r in records]),
+        "model-b",
+        lambda done, total: progress.append((done, total)),
+    )
+    old.close()
+    assert moved == 5 and progress[-1] == (5, 5)
+    store = open_store(dim=6, latent_space="model-b")
+    assert store.get(ids[3]).latent.tolist() == [-3.0] * 6
+    assert store.search_vector(np.full(6, -2.0, np.float32), k=1)[0].id == ids[2]

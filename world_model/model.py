@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -44,6 +45,16 @@ class WorldModel(nn.Module):
         self.metadata: dict[str, Any] = {}
 
     # -- perception ----------------------------------------------------------------------
+    @property
+    def latent_space(self) -> str:
+        """A name for the space `encode` maps into: world, size and a digest of the encoder's
+        weights. Latents with different names cannot be compared (memory refuses to mix them)."""
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.encoder.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().contiguous().numpy().tobytes())
+        return f"{self.config.world}-{self.config.latent_dim}d-{digest.hexdigest()[:16]}"
+
     def embed(self, pixels: torch.Tensor) -> torch.Tensor:
         return self.encoder(pixels)
 

@@ -1,0 +1,66 @@
+"""Moving a namespace's memories into a new world model's latent space, from their stored facts.
+
+A memory keeps the facts of its moment (where the agent and every object were), and a world
+reset with the episode's seed and restored to those facts renders the frame the agent saw. So
+when the encoder changes (a retrained or newly shipped checkpoint), every latent can be made
+again with the new encoder instead of the memories being lost or silently compared across
+spaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from agent_core.worlds import make_world
+from agent_core.worlds.base import WorldEnv
+from memory import LatentSpaceError, MemoryRecord, MemoryStore
+from world_model import WorldModel
+
+
+def reencode_memories(
+    store: MemoryStore, model: WorldModel, on_progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Re-encode every memory of `store` with `model`; returns how many. Memories of another world
+    cannot be rendered for this model, so such a namespace is refused before anything changes."""
+    world = model.config.world
+    episodes = store.episodes()
+    seeds = {e["id"]: e["seed"] for e in episodes}
+    others = sorted({e["world"] for e in episodes} - {world})
+    if others:
+        raise LatentSpaceError(
+            f"namespace {store.namespace!r} holds memories of {', '.join(others)}; a {world} world model cannot "
+            f"re-encode them: use another namespace for {world}"
+        )
+    scenes: dict[int, WorldEnv] = {}
+
+    def frame_of(record: MemoryRecord) -> np.ndarray:
+        seed = seeds[record.episode]
+        if seed not in scenes:
+            scenes[seed] = make_world(world)
+            scenes[seed].reset(seed=seed)
+        return scenes[seed].restore(record.facts)
+
+    @torch.inference_mode()
+    def encode(records: list[MemoryRecord]) -> np.ndarray:
+        return model.encode(np.stack([frame_of(r) for r in records])).numpy()
+
+    return store.reencode(encode, model.latent_space, on_progress)
+
+
+def open_memory(
+    url: str, namespace: str, model: WorldModel, on_progress: Callable[[int, int], None] | None = None
+) -> MemoryStore:
+    """The namespace's store in `model`'s latent space, re-encoding its memories first if they
+    were made by another encoder (or before encoders were recorded)."""
+    try:
+        return MemoryStore(url, namespace, model.config.latent_dim, latent_space=model.latent_space)
+    except LatentSpaceError:
+        previous = MemoryStore(url, namespace)
+        try:
+            reencode_memories(previous, model, on_progress)
+        finally:
+            previous.close()
+        return MemoryStore(url, namespace, model.config.latent_dim, latent_space=model.latent_space)

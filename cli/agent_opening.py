@@ -1,0 +1,32 @@
+"""Opening the agent from a command: a progress bar when its memories must be re-encoded first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cli.console import progress
+
+if TYPE_CHECKING:
+    from agent_core.agent import Agent
+    from agent_core.wiring import AgentOptions
+
+
+def open_agent_with_progress(options: AgentOptions) -> Agent:
+    """`open_agent`, showing on stderr how far re-encoding the namespace's memories has got (a
+    newly shipped or retrained world model encodes differently; nothing is shown otherwise)."""
+    from agent_core.wiring import open_agent
+
+    bar = progress(transient=True)
+    task = None
+
+    def on_reencode(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(f"re-encoding {options.namespace!r} for this world model", total=total, status="")
+        bar.update(task, completed=done)
+
+    try:
+        return open_agent(options, on_reencode)
+    finally:
+        bar.stop()
