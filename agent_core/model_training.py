@@ -32,10 +32,11 @@ class Recipe:
 
     collections: tuple[CollectionSpec, ...]
     model: Mapping[str, Any]  # ModelConfig values (frameskip included); --config overrides them
-    steps: int
+    train: Mapping[str, Any]  # TrainConfig values (steps included); --config overrides them
 
-    def train_config(self, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
-        return train_config_from_dict({"steps": self.steps, **(overrides or {})})
+    def train_config(self, overrides: Mapping[str, Any] | None = None, source: str = "recipe") -> TrainConfig:
+        """The recipe's training settings with `overrides` (from the config file `source`) on top."""
+        return train_config_from_dict({**self.train, **(overrides or {})}, source)
 
 
 RECIPES = {
@@ -44,13 +45,13 @@ RECIPES = {
             CollectionSpec("tworooms", "noisy-expert", episodes=150, steps=64, seed=0),
             CollectionSpec("tworooms", "random", episodes=150, steps=64, seed=10_000),
         ),
-        model={"frameskip": 4},
-        steps=1000,
+        model={"frameskip": 4, "regularizer": "sigreg", "latent_dim": 128},
+        train={"steps": 1500, "rollout_steps": 4, "lr_schedule": "cosine"},
     ),
     "bounce": Recipe(
         (CollectionSpec("bounce", "random", episodes=300, steps=48, seed=0),),
         model={"frameskip": 2, "regularizer": "sigreg", "history": 5, "motion_variance_weight": 1.0, "motion_std": 0.8},
-        steps=3000,
+        train={"steps": 3000},
     ),
 }
 

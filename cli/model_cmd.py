@@ -31,7 +31,7 @@ def train_command(
     overrides, train_overrides = load_config_file(config) if config is not None else ({}, {})
     train_overrides |= {"steps": steps} if steps else {}
     train_overrides |= {"seed": seed} if seed is not None else {}
-    train_config = recipe(world).train_config(train_overrides)
+    train_config = recipe(world).train_config(train_overrides, str(config or "recipe"))
     paths = data or default_datasets(world, out_dir / "data")
     training_data, digest = load_training_data(world, paths)
     command = "worldmind " + " ".join(shlex.quote(a) for a in sys.argv[1:])

@@ -628,6 +628,7 @@ class MemoryStore:
             "last": None if last is None else as_utc(last).isoformat(),
             "max_surprise": peak,
             "latent_dim": self.dim,
+            "latent_space": self.latent_space,
             "index_kind": self.index.kind,
             "index_vectors": len(self.index),
         }

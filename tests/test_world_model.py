@@ -119,6 +119,8 @@ def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
     assert TrainConfig(learning_rate=1e-3).learning_rate_at(700) == 1e-3
     with pytest.raises(ModelInputError):
         TrainConfig(lr_schedule="sawtooth")
+    with pytest.raises(ModelInputError, match=r"^my\.json: lr_schedule"):  # the error names the config file
+        recipe("tworooms").train_config({"lr_schedule": "sawtooth"}, "my.json")
 
 
 @pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "world_model" / "configs").glob("*.json")))

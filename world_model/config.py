@@ -31,6 +31,9 @@ class ModelConfig:
     motion_variance_weight: float = 0.0
     motion_std: float = 0.5  # target std of each dimension within a training window
     frameskip: int = 1  # env steps per model step; actions arrive as blocks of frameskip actions
+    stop_target_gradient: bool = (
+        False  # targets as constants: the encoder is not rewarded for dropping what is hard to predict
+    )
 
     def __post_init__(self) -> None:
         if self.regularizer not in ("sigreg", "vicreg"):
@@ -77,7 +80,7 @@ def _build(cls: type, data: dict[str, Any], source: str) -> Any:
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     try:
         return cls(**values)
-    except TypeError as exc:
+    except (TypeError, ModelInputError) as exc:
         raise ModelInputError(f"{source}: {exc}") from None
 
 
