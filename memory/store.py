@@ -436,6 +436,10 @@ class MemoryStore:
             if on_progress is not None:
                 on_progress(len(rows), total)
         with self.sessions.begin() as session:
+            if session.scalar(select(func.count(Memory.id)).where(Memory.namespace_id == self.namespace_id)) != len(
+                rows
+            ):
+                raise MemoryInputError(f"memories of {self.namespace!r} changed while re-encoding; nothing was changed")
             if rows:
                 session.execute(update(Memory), rows)
             session.get_one(Namespace, self.namespace_id).latent_space = latent_space
