@@ -104,7 +104,10 @@ class Agent:
             if recent:
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
-                self._remember_latent(self.perception.encode(self.frame))
+                for memory in reversed(recent[: self.perception.history]):  # the predictor's history, as it was
+                    self._remember_latent(memory.latent)
+                    if memory.action:
+                        self.actions.append(np.asarray(memory.action, dtype=np.float32))
                 self.surprise_history = [m.surprise for m in reversed(recent) if m.surprise is not None]
                 self.episode = last[0]
                 return
@@ -144,13 +147,14 @@ class Agent:
     ) -> StepReport:
         latent = self.perception.encode(frame)
         surprise = None
-        if action is not None and self.latents:
+        if action is not None:
             self.actions.append(action)
-            history = np.stack(list(self.latents))
-            taken = np.stack(list(self.actions))[-len(history) :]
-            predicted = self.perception.predict_next(history, taken)
-            surprise = float(np.linalg.norm(predicted - latent))
-            self.surprise_history.append(surprise)
+            if len(self.latents) == self.perception.history:  # a padded history (episode start) says too little
+                history = np.stack(list(self.latents))
+                taken = np.stack(list(self.actions))[-len(history) :]
+                predicted = self.perception.predict_next(history, taken)
+                surprise = float(np.linalg.norm(predicted - latent))
+                self.surprise_history.append(surprise)
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]
         memory_id = self.memory.remember(

@@ -14,6 +14,7 @@ from agent_core.wiring import AgentOptions, open_agent
 from agent_core.worlds import make_world
 from language.chat_models import KeywordChatModel
 from memory import LatentSpaceError
+from world_model import WorldModel
 
 
 @pytest.fixture
@@ -120,8 +121,8 @@ def test_memories_follow_a_new_world_model_into_its_latent_space(options, tmp_pa
     agent.act([1.0, 0.5], repeat=3)
     count = agent.memory.count()
     agent.close()
-    retrained = new_model("tworooms", {"latent_dim": 16})  # another encoder, another latent size
-    retrained.save(tmp_path / "retrained")
+    new_model("tworooms", {"latent_dim": 16}).save(tmp_path / "retrained")  # another encoder, another size
+    retrained = WorldModel.load(tmp_path / "retrained")
     progress = []
     again = open_agent(replace(options, checkpoint=tmp_path / "retrained"), lambda *p: progress.append(p))
     assert again.memory.count() == count and progress[-1] == (count, count)

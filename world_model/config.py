@@ -31,9 +31,6 @@ class ModelConfig:
     motion_variance_weight: float = 0.0
     motion_std: float = 0.5  # target std of each dimension within a training window
     frameskip: int = 1  # env steps per model step; actions arrive as blocks of frameskip actions
-    stop_target_gradient: bool = (
-        False  # targets as constants: the encoder is not rewarded for dropping what is hard to predict
-    )
 
     def __post_init__(self) -> None:
         if self.regularizer not in ("sigreg", "vicreg"):
