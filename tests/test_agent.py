@@ -52,7 +52,11 @@ def test_closing_and_reopening_resumes_memories_world_and_chat(options):
     assert again.memory.count() == memories
     assert again.surprise_history == pytest.approx(curve[-len(again.surprise_history) :]) and curve
     assert [t["role"] for t in again.chat_history()][-2:] == ["user", "agent"]
+    assert again.act([0.0, 1.0]).steps[0].surprise is not None  # its predictor history came back too
     again.close()
+    fresh = open_agent(replace(options, namespace="fresh"))
+    assert fresh.act([1.0, 0.0]).steps[0].surprise is None  # no alarm from a padded history
+    fresh.close()
 
 
 def test_forgetting_needs_confirmation_even_when_the_text_insists(options):
