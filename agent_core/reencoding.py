@@ -41,7 +41,12 @@ def reencode_memories(
         if seed not in scenes:
             scenes[seed] = make_world(world)
             scenes[seed].reset(seed=seed)
-        return scenes[seed].restore(record.facts)
+        try:
+            return scenes[seed].restore(record.facts)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LatentSpaceError(
+                f"memory #{record.id} cannot be re-encoded: its facts do not describe a {world} scene ({exc!r})"
+            ) from None
 
     @torch.inference_mode()
     def encode(records: list[MemoryRecord]) -> np.ndarray:

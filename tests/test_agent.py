@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from agent_core.errors import AgentInputError
@@ -13,7 +14,7 @@ from agent_core.model_training import new_model
 from agent_core.wiring import AgentOptions, open_agent
 from agent_core.worlds import make_world
 from language.chat_models import KeywordChatModel
-from memory import LatentSpaceError
+from memory import LatentSpaceError, MemoryStore
 from world_model import WorldModel
 
 
@@ -140,4 +141,10 @@ def test_memories_follow_a_new_world_model_into_its_latent_space(options, tmp_pa
     again.close()
     with pytest.raises(LatentSpaceError, match="holds memories of tworooms"):
         open_agent(replace(options, world="bounce"))
+    store = MemoryStore(options.db_url, "imported", 16, latent_space="elsewhere")
+    store.remember(store.begin_episode("tworooms", 3), 0, [], np.zeros(16), "?", {"room": "left"}, None)
+    store.close()
+    with pytest.raises(LatentSpaceError, match="facts do not describe a tworooms scene"):
+        open_agent(replace(options, namespace="imported"))
+    assert MemoryStore(options.db_url, "imported").latent_space == "elsewhere"  # nothing changed
     assert open_agent(options).memory.count() == count  # back in the shipped model's space, nothing lost
