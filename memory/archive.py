@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from rich.progress import track
 
-from memory.errors import MemoryInputError
+from memory.errors import LatentSpaceError, MemoryInputError
 from memory.records import MemoryRecord, NewMemory
 from memory.store import MemoryStore
 
@@ -151,12 +151,6 @@ def import_archive(store: MemoryStore, source: Path | Archive, progress: bool = 
         raise MemoryInputError(f"{path}: latents.npy is unreadable ({exc})") from None
     if latents.ndim != 2 or latents.shape[1] != store.dim:
         raise MemoryInputError(f"{path}: latents have shape {latents.shape}; this memory stores {store.dim}-d latents")
-    space = archive.manifest.get("latent_space")  # absent from archives made before spaces were recorded
-    if space != store.latent_space and store.count():
-        raise MemoryInputError(
-            f"{path}: its latents come from {space or 'an unrecorded world model'}, the namespace's from "
-            f"{store.latent_space or 'an unrecorded world model'}; import it into a new namespace"
-        )
     try:
         episodes = {row["key"]: row for _, row in _lines(path, "episodes.jsonl", contents["episodes.jsonl"])}
         for row in episodes.values():
@@ -173,7 +167,14 @@ def import_archive(store: MemoryStore, source: Path | Archive, progress: bool = 
         raise MemoryInputError(f"{path}: malformed record ({type(exc).__name__}: {exc})") from None
     if len(memories) != len(latents):
         raise MemoryInputError(f"{path}: {len(memories)} memories but {len(latents)} latents")
-    store.adopt_latent_space(space)
+    space = archive.manifest.get("latent_space")  # absent from archives made before spaces were recorded
+    try:
+        store.adopt_latent_space(space)  # the first write: refused unless the namespace is empty or of that space
+    except LatentSpaceError:
+        raise MemoryInputError(
+            f"{path}: its latents come from {space or 'an unrecorded world model'}, the namespace's from "
+            f"{store.latent_space or 'an unrecorded world model'}; import it into a new namespace"
+        ) from None
     new_episode = {
         key: store.begin_episode(
             row["world"], int(row["seed"]), _time(row["started_at"]), _time(row.get("ended_at")), row.get("summary")

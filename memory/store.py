@@ -112,22 +112,19 @@ class MemoryStore:
 
     def _claim_latent_space(self, wanted: str | None) -> str | None:
         """The namespace's recorded latent space; `wanted` is recorded when it holds no memory yet."""
-        recorded = self._recorded_latent_space()
-        if wanted is not None and wanted != recorded:
-            self.adopt_latent_space(wanted)
-            return wanted
-        return recorded
-
-    def _recorded_latent_space(self) -> str | None:
         with self.sessions() as session:
-            return session.get_one(Namespace, self.namespace_id).latent_space
+            recorded = session.get_one(Namespace, self.namespace_id).latent_space
+        if wanted is None or wanted == recorded:
+            return recorded
+        self.adopt_latent_space(wanted)
+        return wanted
 
     def adopt_latent_space(self, latent_space: str | None) -> None:
         """Record whose encoder made the latents about to be written; only an empty namespace may
         change it (LatentSpaceError otherwise: re-encode its memories instead)."""
         with self.sessions.begin() as session:
             found = session.get_one(Namespace, self.namespace_id)
-            held = session.scalar(select(func.count(Memory.id)).where(Memory.namespace_id == self.namespace_id))
+            held = self._count(session)
             if held and found.latent_space != latent_space:
                 made_by = found.latent_space or "an unrecorded world model"
                 raise LatentSpaceError(
@@ -436,9 +433,7 @@ class MemoryStore:
             if on_progress is not None:
                 on_progress(len(rows), total)
         with self.sessions.begin() as session:
-            if session.scalar(select(func.count(Memory.id)).where(Memory.namespace_id == self.namespace_id)) != len(
-                rows
-            ):
+            if self._count(session) != len(rows):
                 raise MemoryInputError(f"memories of {self.namespace!r} changed while re-encoding; nothing was changed")
             if rows:
                 session.execute(update(Memory), rows)
@@ -606,9 +601,11 @@ class MemoryStore:
         return [{"role": t.role, "text": t.text, "timestamp": as_utc(t.timestamp).isoformat()} for t in reversed(rows)]
 
     def count(self, where: MemoryFilter | None = None) -> int:
-        query = self._select(where).with_only_columns(func.count())
         with self.sessions() as session:
-            return session.scalar(query) or 0
+            return self._count(session, where)
+
+    def _count(self, session: Session, where: MemoryFilter | None = None) -> int:
+        return session.scalar(self._select(where).with_only_columns(func.count())) or 0
 
     def stats(self) -> dict[str, Any]:
         with self.sessions() as session:
