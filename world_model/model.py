@@ -32,6 +32,14 @@ def to_pixels(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
     return flat.contiguous(memory_format=torch.channels_last)
 
 
+def model_steps(frames: np.ndarray, actions: np.ndarray, frameskip: int) -> tuple[np.ndarray, torch.Tensor]:
+    """An episode of env frames [T, ...] and env actions [T-1, A] as the model steps through it:
+    every `frameskip`-th frame, and the actions between two kept frames as one block [n-1, A*k]."""
+    kept = frames[::frameskip]
+    taken = actions[: (len(kept) - 1) * frameskip]
+    return kept, torch.as_tensor(taken, dtype=torch.float32).reshape(len(kept) - 1, -1)
+
+
 class WorldModel(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -89,10 +97,8 @@ class WorldModel(nn.Module):
     def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """Latent prediction error per model step for a clip of env frames [T, 64, 64, 3] and
         env actions [T-1, A]: ||predicted z_{t+k} - encoded z_{t+k}|| with k = frameskip."""
-        k = self.config.frameskip
-        kept = frames[::k]
+        kept, blocks = model_steps(frames, actions, self.config.frameskip)
         z = self.encode(kept)  # [n, D]
-        blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
         errors = []
         for t in range(len(kept) - 1):
             history = z[max(0, t + 1 - self.config.history) : t + 1].unsqueeze(0)

@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from world_model.errors import CheckpointError
-from world_model.model import to_pixels
+from world_model.model import model_steps, to_pixels
 from world_model.training import TrainingData
 
 
@@ -65,9 +65,9 @@ class PixelPredictor(nn.Module):
     @torch.inference_mode()
     def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """Pixel MSE of each predicted next frame (same stepping as WorldModel.surprise)."""
-        k, h = self.frameskip, self.history
-        kept = torch.as_tensor(frames[::k])
-        blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
+        h = self.history
+        stepped, blocks = model_steps(frames, actions, self.frameskip)
+        kept = torch.as_tensor(stepped)
         errors = []
         for t in range(len(kept) - 1):
             window = kept[max(0, t + 1 - h) : t + 1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from world_model.model import WorldModel
+from world_model.model import WorldModel, model_steps
 
 
 def fit_ridge(latents: np.ndarray, targets: np.ndarray, alpha: float = 1e-2) -> tuple[np.ndarray, np.ndarray]:
@@ -51,9 +51,8 @@ def imagined_latents(
     (frames [T, 64, 64, 3], actions [T-1, A]), from encoded histories and the actions taken.
     Returns latents [M, D] and, for each, the index of the frame it stands for."""
     k, history = model.config.frameskip, model.config.history
-    kept = frames[::k]
+    kept, blocks = model_steps(frames, actions, k)
     z = model.encode(kept)
-    blocks = torch.as_tensor(actions[: (len(kept) - 1) * k], dtype=torch.float32).reshape(len(kept) - 1, -1)
     latents, indices = [], []
     starts = range(history - 1, len(kept) - 1) if horizon > 0 else range(0)  # each needs a full history
     for start in starts:
