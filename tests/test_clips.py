@@ -7,6 +7,7 @@ import pytest
 
 from agent_core.benchmarks.surprise import clip_pairs, score_pairs
 from agent_core.errors import WorldError
+from agent_core.worlds.bounce import BounceConfig, BounceEnv
 from agent_core.worlds.clips import BOUNCE_EVENTS, TWOROOMS_EVENTS, make_clip
 from agent_core.worlds.tworooms import TwoRoomsEnv
 
@@ -31,6 +32,16 @@ def test_bounce_vanish_happens_behind_the_occluder():
     # Hidden at the event: the frames only differ once the ball should have reappeared.
     np.testing.assert_array_equal(possible.frames[vanish.event_step], vanish.frames[vanish.event_step])
     assert np.isnan(vanish.states["ball_pos"][vanish.event_step, 0]).all()
+
+
+def test_bounce_clips_put_the_occluder_where_the_world_puts_it():
+    # Held-out clips must come from the distribution the model trains on: a clip once placed the
+    # occluder 4 px from a side wall, where training episodes never have it.
+    occluder = np.array(BounceEnv().config.colors["occluder"])
+    low, high = BounceConfig().occluder_range
+    for seed in range(100_000, 100_040):
+        columns = np.flatnonzero((make_clip("bounce", seed).frames[0, 40] == occluder).all(-1))
+        assert low - 1 <= (columns.min() + columns.max() + 1) / 2 <= high + 1
 
 
 def test_tworooms_pass_through_crosses_the_wall_not_the_doorway():

@@ -32,6 +32,7 @@ class BounceConfig:
     wall: float = 2.0
     floor_height: float = 5.0
     occluder_width: float = 12.0
+    occluder_margin: float = 16.0  # the occluder's centre stays this far from the frame's edges
     occluder_top: float = 10.0
     substeps: int = 4
     colors: dict[str, list[int]] = field(default_factory=lambda: dict(PALETTE["colors"]))
@@ -43,6 +44,12 @@ class BounceConfig:
     @property
     def floor_y(self) -> float:
         return FRAME_SIZE - self.floor_height
+
+    @property
+    def occluder_range(self) -> tuple[float, float]:
+        """Where the occluder's centre may be: clear of the side walls, so a ball always has
+        room to pass behind it and come out on either side."""
+        return self.occluder_margin, FRAME_SIZE - self.occluder_margin
 
 
 @dataclass
@@ -84,7 +91,7 @@ class BounceEnv(WorldEnv):
             speed_x = rng.uniform(0.6, 1.6) * rng.choice([-1.0, 1.0])
             velocity = np.array([speed_x, rng.uniform(-1.0, 1.0)])
             self.balls.append(Ball(name, position, velocity, tuple(PALETTE["balls"][name])))
-        self.occluder_x = float(options.get("occluder_x", rng.uniform(16, FRAME_SIZE - 16)))
+        self.occluder_x = float(options.get("occluder_x", rng.uniform(*c.occluder_range)))
         self.contacts = []
         self._background = self._draw_background()
 

@@ -3,7 +3,8 @@
 For one seed, every variant replays the same simulation and differs only from the event step
 on, so any difference in surprise comes from the event itself. In bounce the event step is
 chosen from a dry run of the possible clip so that each violation is a clean one: the ball
-vanishes while fully hidden behind the occluder, teleports and reverses while in plain sight
+vanishes while fully hidden behind the occluder (placed on its path, where the world places
+occluders), teleports and reverses while in plain sight
 and mid-air, and passes through the first surface it hits after the first quarter of the clip.
 In tworooms events happen mid-clip, except that the agent passes through the wall at the
 moment nearest the middle when it is not level with the door (from the doorway the "other
@@ -84,7 +85,7 @@ def _plan_bounce(seed: int, length: int) -> _Plan:
     rng = np.random.default_rng(seed)
     lo, hi = length // 3, 2 * length // 3
     hide_step = int(rng.integers(lo, hi))
-    occluder_x = float(np.clip(trace[hide_step][0][0], 10, 54))
+    occluder_x = float(np.clip(trace[hide_step][0][0], *env.config.occluder_range))
     env.reset(seed=seed, options={"occluder_x": occluder_x})
     hidden, visible_midair = [], []
     margin = 6.0
