@@ -149,7 +149,7 @@ class Agent:
         surprise = None
         if action is not None:
             self.actions.append(action)
-            if len(self.latents) == self.perception.history:  # a padded history (episode start) says too little
+            if len(self.latents) > self.perception.first_surprise_step:  # earlier ones see too little
                 history = np.stack(list(self.latents))
                 taken = np.stack(list(self.actions))[-len(history) :]
                 predicted = self.perception.predict_next(history, taken)

@@ -113,10 +113,10 @@ def fit_world_probes(model: WorldModel, data: TrainingData, seed: int = 0) -> di
 def calibrate_surprise(model: WorldModel, data: TrainingData, episodes: int = 20) -> dict[str, float]:
     """Surprise statistics on ordinary episodes; the alert threshold sits far in their tail.
 
-    Only predictions from a full history count: the first `history - 1` of an episode see a
-    padded one (no velocities yet), and the agent raises no alarm on those (nor does the
+    Only trusted predictions count (from `first_surprise_step` on; before it an MLP sees a
+    padded history, no velocities yet): the agent raises no alarm on the others (nor does the
     benchmark score them), so their larger errors must not set the threshold."""
-    skip = model.config.history - 1
+    skip = model.config.first_surprise_step
     values = np.concatenate(
         [model.surprise(data.frames[i], data.actions[i])[skip:] for i in range(min(episodes, len(data.frames)))]
     )

@@ -21,6 +21,10 @@ class Perception:
         return self.model.config.history
 
     @property
+    def first_surprise_step(self) -> int:
+        return self.model.config.first_surprise_step
+
+    @property
     def surprise_threshold(self) -> float:
         return float(self.model.metadata.get("surprise_threshold", 1.0))
 

@@ -177,7 +177,7 @@ def bench_surprise(
                 scorers["pixel"] = PixelPredictor.load(folder).surprise
             pairs = clip_pairs(world, range(first_seed, first_seed + seeds), length)
             task = bar.add_task(f"surprise {world}", total=sum(len(p) for p in pairs.values()), status="")
-            warmup = model.config.history - 1
+            warmup = model.config.first_surprise_step
             events = score_pairs(pairs, scorers, warmup, partial(bar.advance, task))
             report[world] = {
                 "events": events,

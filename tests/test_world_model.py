@@ -77,8 +77,9 @@ def _std_within_windows(sequence: torch.Tensor) -> torch.Tensor:
     return (sequence - sequence.mean(1, keepdim=True)).pow(2).mean((0, 1)).sqrt()
 
 
-def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path):
-    model = new_model("tworooms", TINY).eval()
+@pytest.mark.parametrize("predictor", ["mlp", "gru"])
+def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path, predictor):
+    model = new_model("tworooms", {**TINY, "predictor": predictor}).eval()
     model.set_probe("agent_pos", torch.randn(17, 2), (2,))
     model.save(tmp_path / "ck", note="x")
     loaded = WorldModel.load(tmp_path / "ck", world="tworooms")
@@ -86,6 +87,9 @@ def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path):
     with torch.inference_mode():
         torch.testing.assert_close(model.encode(frames), loaded.encode(frames))
     np.testing.assert_allclose(model.probe(np.ones(16))["agent_pos"], loaded.probe(np.ones(16))["agent_pos"])
+    history, action = torch.randn(2, 3, 16), torch.randn(2, loaded.config.action_dim)
+    with torch.inference_mode():
+        torch.testing.assert_close(model.predict_next(history, action), loaded.predict_next(history, action))
     with pytest.raises(CheckpointError, match="world 'tworooms', not 'bounce'"):
         WorldModel.load(tmp_path / "ck", world="bounce")
     (tmp_path / "ck" / "model.safetensors").write_bytes(b"garbage")
@@ -100,6 +104,25 @@ def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path):
         WorldModel.load(tmp_path / "other")
     with pytest.raises(CheckpointError, match="no world-model checkpoint"):
         WorldModel.load(tmp_path / "missing")
+
+
+def test_recurrent_predictor_reads_every_prefix_at_once_and_never_looks_ahead():
+    model = new_model("tworooms", {**TINY, "predictor": "gru", "history": 6}).eval()
+    latents, actions = torch.randn(2, 6, 16), torch.randn(2, 6, model.config.action_dim)
+    with torch.inference_mode():
+        all_at_once = model.predictor.predict_sequence(latents, actions)
+        for t in range(6):
+            one_by_one = model.predict_next(latents[:, : t + 1], actions[:, t])
+            torch.testing.assert_close(all_at_once[:, t], one_by_one)
+
+
+def test_architecture_settings_are_checked():
+    with pytest.raises(ModelInputError, match="predictor must be"):
+        new_model("tworooms", {"predictor": "lstm"})
+    with pytest.raises(ModelInputError, match="needs regularizer 'sigreg'"):
+        new_model("tworooms", {"encoder": "objects", "regularizer": "vicreg"})
+    assert new_model("bounce", {"history": 5}).config.first_surprise_step == 4  # MLP: the padded steps
+    assert new_model("bounce", {"predictor": "gru", "history": 16, "surprise_from": 4}).config.first_surprise_step == 4
 
 
 def test_action_free_world_has_no_inverse_dynamics_weights(tmp_path):
@@ -131,10 +154,15 @@ def test_documented_config_files_build_a_model_and_a_training_run(path):
     assert recipe(world).train_config(train_overrides).steps > 0
 
 
-def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path):
+@pytest.mark.parametrize(
+    "architecture",
+    [{}, {"predictor": "gru", "history": 4, "surprise_from": 2}, {"encoder": "objects", "predictor": "gru"}],
+    ids=["cnn-mlp", "cnn-gru", "objects-gru"],
+)
+def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path, architecture):
     data, _ = tiny_data
     torch.manual_seed(0)
-    model = new_model("tworooms", TINY)
+    model = new_model("tworooms", {**TINY, **architecture})
     logged = []
     train(
         model,

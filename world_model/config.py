@@ -11,6 +11,8 @@ from typing import Any, Literal
 from world_model.errors import ModelInputError
 
 Regularizer = Literal["sigreg", "vicreg"]
+PredictorKind = Literal["mlp", "gru"]
+EncoderKind = Literal["cnn", "objects"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,9 @@ class ModelConfig:
     action_dim: int
     latent_dim: int = 64
     history: int = 3  # latents the predictor sees; >1 lets it infer velocities
+    encoder: EncoderKind = "cnn"  # objects: presence and place of K learned object maps (SIGReg only)
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
+    predictor: PredictorKind = "mlp"  # gru: carries things it cannot see (a ball behind the occluder)
     predictor_hidden: int = 256
     regularizer: Regularizer = "vicreg"
     sigreg_weight: float = 0.1
@@ -31,10 +35,24 @@ class ModelConfig:
     motion_variance_weight: float = 0.0
     motion_std: float = 0.5  # target std of each dimension within a training window
     frameskip: int = 1  # env steps per model step; actions arrive as blocks of frameskip actions
+    surprise_from: int | None = None  # first step of an episode whose prediction error is surprise
+
+    @property
+    def first_surprise_step(self) -> int:
+        """Predictions before this step of an episode see too little to be trusted: an MLP sees
+        a padded history until step `history - 1` (the default); a recurrent predictor reads a
+        short history unpadded, and is told how many steps it needs to see velocities."""
+        return self.history - 1 if self.surprise_from is None else self.surprise_from
 
     def __post_init__(self) -> None:
         if self.regularizer not in ("sigreg", "vicreg"):
             raise ModelInputError(f"regularizer must be 'sigreg' or 'vicreg', got {self.regularizer!r}")
+        if self.predictor not in ("mlp", "gru"):
+            raise ModelInputError(f"predictor must be 'mlp' or 'gru', got {self.predictor!r}")
+        if self.encoder not in ("cnn", "objects"):
+            raise ModelInputError(f"encoder must be 'cnn' or 'objects', got {self.encoder!r}")
+        if self.encoder == "objects" and self.regularizer != "sigreg":
+            raise ModelInputError("the objects encoder ends in a BatchNorm projector: it needs regularizer 'sigreg'")
         if len(self.channels) != 4:
             raise ModelInputError(f"channels lists four widths, got {list(self.channels)}")
         if self.latent_dim < 2 or self.history < 1 or self.action_dim < 0:

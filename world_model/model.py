@@ -16,7 +16,7 @@ from torch import nn
 
 from world_model.config import ModelConfig, model_config_from_dict
 from world_model.errors import CheckpointError, ModelInputError
-from world_model.networks import Encoder, InverseDynamics, Predictor
+from world_model.networks import InverseDynamics, RecurrentPredictor, make_encoder, make_predictor
 
 FORMAT = "worldmind-world-model/1"
 WEIGHTS = "model.safetensors"
@@ -44,8 +44,8 @@ class WorldModel(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.encoder = Encoder(config)
-        self.predictor = Predictor(config)
+        self.encoder = make_encoder(config)
+        self.predictor = make_predictor(config)
         # Inverse dynamics needs actions to predict: an action-free world (bounce) gets no head.
         self.inverse_dynamics = InverseDynamics(config) if config.idm_weight > 0 and config.action_dim > 0 else None
         self.probes: dict[str, torch.Tensor] = {}  # name -> [D + 1, *shape] linear weights
@@ -73,9 +73,10 @@ class WorldModel(nn.Module):
 
     # -- prediction ----------------------------------------------------------------------
     def _fit_history(self, history: torch.Tensor) -> torch.Tensor:
-        """Left-pad a short history by repeating its first latent (start of an episode)."""
+        """The last `history` latents; an MLP predictor gets a short history left-padded by
+        repeating its first latent (start of an episode), a recurrent one reads it as it is."""
         missing = self.config.history - history.shape[1]
-        if missing > 0:
+        if missing > 0 and not isinstance(self.predictor, RecurrentPredictor):
             history = torch.cat([history[:, :1].expand(-1, missing, -1), history], dim=1)
         return history[:, -self.config.history :]
 
@@ -90,7 +91,7 @@ class WorldModel(nn.Module):
         for t in range(actions.shape[1]):
             nxt = self.predictor(window, actions[:, t])
             imagined.append(nxt)
-            window = torch.cat([window[:, 1:], nxt.unsqueeze(1)], dim=1)
+            window = torch.cat([window, nxt.unsqueeze(1)], dim=1)[:, -self.config.history :]
         return torch.stack(imagined, dim=1)
 
     @torch.inference_mode()

@@ -66,8 +66,49 @@ class Encoder(nn.Module):
         return self.projector(self.head(combined))
 
 
+class ObjectEncoder(nn.Module):
+    """64x64 RGB -> latent made of where each of K learned object maps is, and how much of it.
+
+    Each map is read out as (presence, x, y): presence is the mean of its sigmoid, so it grows
+    with the visible part of a thing and falls smoothly as the thing slides behind an occluder;
+    x and y are the spatial-softmax expectation. The maps stay at 32x32 (2-pixel cells) so small
+    fast balls keep precise positions. Made for bounce, where what matters is a few objects.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        c1, c2, _, _ = config.channels
+        self.objects = config.latent_dim // 3
+        self.maps = nn.Sequential(
+            nn.Conv2d(3, c1, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c2, c2, 3, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c2, self.objects, 1),
+        )
+        self.locate = SpatialSoftmax()
+        self.projector = nn.Sequential(
+            nn.Linear(3 * self.objects, config.latent_dim), nn.BatchNorm1d(config.latent_dim)
+        )
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        """pixels: float [N, 3, 64, 64] in [0, 1] -> [N, D]."""
+        logits = self.maps(pixels)
+        presence = torch.sigmoid(logits).mean(dim=(2, 3))
+        return self.projector(torch.cat([presence, self.locate(logits)], dim=1))
+
+
+def make_encoder(config: ModelConfig) -> nn.Module:
+    return ObjectEncoder(config) if config.encoder == "objects" else Encoder(config)
+
+
 class Predictor(nn.Module):
-    """z_{t+1} = z_t + f(z_{t-H+1..t}, a_t): predicts the change, which is small and smooth."""
+    """z_{t+1} = z_t + f(z_{t-H+1..t}, a_t): predicts the change, which is small and smooth.
+
+    The MLP sees the flattened window at once; it is the fastest for planning rollouts.
+    """
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -84,6 +125,39 @@ class Predictor(nn.Module):
         """history [B, H, D], action [B, A] -> next latent [B, D]."""
         inputs = torch.cat([history.flatten(1), action], dim=1)
         return history[:, -1] + self.net(inputs)
+
+
+class RecurrentPredictor(nn.Module):
+    """z_{t+1} = z_t + f(GRU(z_{t-H+1..t}), z_t, a_t), trained causally over whole windows.
+
+    A GRU reads the window in order, so what it saw once it can carry while it is hidden: a
+    ball that went behind the occluder is still expected to come out, and a ball falling to the
+    floor to bounce. It reads a short history as it is (no padding), as at an episode's start.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.gru = nn.GRU(config.latent_dim, config.predictor_hidden, batch_first=True)
+        self.head = nn.Sequential(
+            nn.Linear(config.predictor_hidden + config.latent_dim + config.action_dim, config.predictor_hidden),
+            nn.GELU(),
+            nn.Linear(config.predictor_hidden, config.latent_dim),
+        )
+
+    def predict_sequence(self, latents: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """latents [B, T, D], actions [B, T, A] -> [B, T, D]: at each t, z_{t+1} from z_0..z_t."""
+        states, _ = self.gru(latents)
+        return latents + self.head(torch.cat([states, latents, actions], dim=-1))
+
+    def forward(self, history: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """history [B, h, D], action [B, A] -> next latent [B, D]."""
+        _, state = self.gru(history)
+        last = history[:, -1]
+        return last + self.head(torch.cat([state[-1], last, action], dim=1))
+
+
+def make_predictor(config: ModelConfig) -> nn.Module:
+    return RecurrentPredictor(config) if config.predictor == "gru" else Predictor(config)
 
 
 class InverseDynamics(nn.Module):

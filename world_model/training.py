@@ -27,6 +27,7 @@ from torch import nn
 from world_model.config import TrainConfig
 from world_model.errors import TrainingError
 from world_model.model import WorldModel, to_pixels
+from world_model.networks import RecurrentPredictor
 from world_model.regularizers import (
     covariance_term,
     effective_rank,
@@ -46,7 +47,12 @@ class TrainingData:
     states: dict[str, np.ndarray]  # [N, T, ...]
 
     def window_length(self, model: WorldModel, train: TrainConfig) -> int:
-        length = model.config.history + train.rollout_steps + 2
+        """An MLP predictor needs a full history before each of its targets; a recurrent one
+        is trained on every prefix of a window as long as its history, plus the next latent."""
+        if model.config.predictor == "gru":
+            length = model.config.history + 1
+        else:
+            length = model.config.history + train.rollout_steps + 2
         span = (length - 1) * model.config.frameskip + 1
         if span > self.frames.shape[1]:
             raise TrainingError(f"episodes have {self.frames.shape[1]} frames; windows need {span}")
@@ -79,12 +85,16 @@ class JEPALoss(nn.Module):
         model, config = self.model, self.model.config
         batch, length = frames.shape[:2]
         z = model.embed(to_pixels(frames)).reshape(batch, length, -1)
-        h = config.history
-        predicted = torch.stack(
-            [model.predictor(z[:, t - h + 1 : t + 1], actions[:, t]) for t in range(h - 1, length - 1)],
-            dim=1,
-        )
-        terms = {"prediction": F.mse_loss(predicted, z[:, h:])}
+        if isinstance(model.predictor, RecurrentPredictor):  # every prefix of the window at once
+            h = length - self.rollout_steps  # the rollout continues from the longest prefix that leaves room
+            terms = {"prediction": F.mse_loss(model.predictor.predict_sequence(z[:, :-1], actions), z[:, 1:])}
+        else:
+            h = config.history
+            predicted = torch.stack(
+                [model.predictor(z[:, t - h + 1 : t + 1], actions[:, t]) for t in range(h - 1, length - 1)],
+                dim=1,
+            )
+            terms = {"prediction": F.mse_loss(predicted, z[:, h:])}
         if self.rollout_steps > 1:
             imagined = model.rollout(z[:, :h], actions[:, h - 1 : h - 1 + self.rollout_steps])
             terms["rollout"] = F.mse_loss(imagined, z[:, h : h + self.rollout_steps])
