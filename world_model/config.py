@@ -12,7 +12,6 @@ from world_model.errors import ModelInputError
 
 Regularizer = Literal["sigreg", "vicreg"]
 PredictorKind = Literal["mlp", "gru"]
-EncoderKind = Literal["cnn", "objects"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,6 @@ class ModelConfig:
     action_dim: int
     latent_dim: int = 64
     history: int = 3  # latents the predictor sees; >1 lets it infer velocities
-    encoder: EncoderKind = "cnn"  # objects: presence and place of K learned object maps (SIGReg only)
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
     predictor: PredictorKind = "mlp"  # gru: carries things it cannot see (a ball behind the occluder)
     predictor_hidden: int = 256
@@ -49,10 +47,6 @@ class ModelConfig:
             raise ModelInputError(f"regularizer must be 'sigreg' or 'vicreg', got {self.regularizer!r}")
         if self.predictor not in ("mlp", "gru"):
             raise ModelInputError(f"predictor must be 'mlp' or 'gru', got {self.predictor!r}")
-        if self.encoder not in ("cnn", "objects"):
-            raise ModelInputError(f"encoder must be 'cnn' or 'objects', got {self.encoder!r}")
-        if self.encoder == "objects" and self.regularizer != "sigreg":
-            raise ModelInputError("the objects encoder ends in a BatchNorm projector: it needs regularizer 'sigreg'")
         if len(self.channels) != 4:
             raise ModelInputError(f"channels lists four widths, got {list(self.channels)}")
         if self.latent_dim < 2 or self.history < 1 or self.action_dim < 0:

@@ -16,7 +16,7 @@ from torch import nn
 
 from world_model.config import ModelConfig, model_config_from_dict
 from world_model.errors import CheckpointError, ModelInputError
-from world_model.networks import InverseDynamics, RecurrentPredictor, make_encoder, make_predictor
+from world_model.networks import Encoder, InverseDynamics, RecurrentPredictor, make_predictor
 
 FORMAT = "worldmind-world-model/1"
 WEIGHTS = "model.safetensors"
@@ -44,7 +44,7 @@ class WorldModel(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.encoder = make_encoder(config)
+        self.encoder = Encoder(config)
         self.predictor = make_predictor(config)
         # Inverse dynamics needs actions to predict: an action-free world (bounce) gets no head.
         self.inverse_dynamics = InverseDynamics(config) if config.idm_weight > 0 and config.action_dim > 0 else None

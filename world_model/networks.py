@@ -66,44 +66,6 @@ class Encoder(nn.Module):
         return self.projector(self.head(combined))
 
 
-class ObjectEncoder(nn.Module):
-    """64x64 RGB -> latent made of where each of K learned object maps is, and how much of it.
-
-    Each map is read out as (presence, x, y): presence is the mean of its sigmoid, so it grows
-    with the visible part of a thing and falls smoothly as the thing slides behind an occluder;
-    x and y are the spatial-softmax expectation. The maps stay at 32x32 (2-pixel cells) so small
-    fast balls keep precise positions. Made for bounce, where what matters is a few objects.
-    """
-
-    def __init__(self, config: ModelConfig) -> None:
-        super().__init__()
-        c1, c2, _, _ = config.channels
-        self.objects = config.latent_dim // 3
-        self.maps = nn.Sequential(
-            nn.Conv2d(3, c1, 4, stride=2, padding=1),
-            nn.GELU(),
-            nn.Conv2d(c1, c2, 3, padding=1),
-            nn.GELU(),
-            nn.Conv2d(c2, c2, 3, padding=1),
-            nn.GELU(),
-            nn.Conv2d(c2, self.objects, 1),
-        )
-        self.locate = SpatialSoftmax()
-        self.projector = nn.Sequential(
-            nn.Linear(3 * self.objects, config.latent_dim), nn.BatchNorm1d(config.latent_dim)
-        )
-
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        """pixels: float [N, 3, 64, 64] in [0, 1] -> [N, D]."""
-        logits = self.maps(pixels)
-        presence = torch.sigmoid(logits).mean(dim=(2, 3))
-        return self.projector(torch.cat([presence, self.locate(logits)], dim=1))
-
-
-def make_encoder(config: ModelConfig) -> nn.Module:
-    return ObjectEncoder(config) if config.encoder == "objects" else Encoder(config)
-
-
 class Predictor(nn.Module):
     """z_{t+1} = z_t + f(z_{t-H+1..t}, a_t): predicts the change, which is small and smooth.
 
