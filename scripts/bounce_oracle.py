@@ -7,12 +7,16 @@ centre of its visible pixels, plus the occluder's centre. A predictor trained on
 episodes then scores the same held-out pairs as `worldmind bench surprise`.
 
     .venv/bin/python scripts/bounce_oracle.py --predictor gru   # or mlp (5-step window)
+
+`--position-noise S` blurs each visible ball's centre by Gaussian noise of std S (a fraction of
+the frame width), fixed per frame as an encoder's error would be: how exact must perception be?
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import zlib
 
 import numpy as np
 import torch
@@ -47,7 +51,21 @@ def observe(frames: np.ndarray) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-def training_episodes(count: int, frames: int = 48) -> torch.Tensor:
+def observe_blurred(frames: np.ndarray, std: float) -> np.ndarray:
+    """`observe`, with noise on the (x, y) of every ball that is seen (counts and the occluder
+    stay exact). The noise is a function of the frame, as an encoder's error would be: the same
+    frame in a possible and an impossible clip is seen the same way."""
+    observations = observe(frames)
+    for frame, row in zip(frames, observations, strict=True):
+        noise = np.random.default_rng(zlib.crc32(frame.tobytes())).normal(0.0, std, (len(BALL_COLOURS), 2))
+        for ball, (dx, dy) in enumerate(noise):
+            if row[3 * ball] > 0:
+                row[3 * ball + 1] += dx
+                row[3 * ball + 2] += dy
+    return observations
+
+
+def training_episodes(count: int, std: float, frames: int = 48) -> torch.Tensor:
     episodes = []
     for seed in range(count):
         env = BounceEnv()
@@ -56,7 +74,7 @@ def training_episodes(count: int, frames: int = 48) -> torch.Tensor:
         for _ in range(frames - 1):
             frame, *_ = env.step(np.zeros(0))
             seen.append(frame)
-        episodes.append(observe(np.stack(seen)[::FRAMESKIP]))
+        episodes.append(observe_blurred(np.stack(seen)[::FRAMESKIP], std))
     return torch.from_numpy(np.stack(episodes))
 
 
@@ -100,10 +118,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--position-noise", type=float, default=0.0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    data = training_episodes(args.episodes)
+    data = training_episodes(args.episodes, args.position_noise)
     model = RecurrentOracle(data.shape[-1]) if args.predictor == "gru" else WindowOracle(data.shape[-1])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     for _ in range(args.steps):
@@ -115,7 +134,7 @@ def main() -> None:
     model.eval()
 
     def surprise(frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        observations = torch.from_numpy(observe(frames[::FRAMESKIP]))[None]
+        observations = torch.from_numpy(observe_blurred(frames[::FRAMESKIP], args.position_noise))[None]
         with torch.inference_mode():
             predicted = model(observations[:, :-1])
         return (predicted - observations[:, 1:]).norm(dim=-1)[0].numpy()
