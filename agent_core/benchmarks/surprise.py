@@ -66,6 +66,9 @@ def score_pairs(
             wins = [b > a for a, b in zip(possible, impossible, strict=True)]
             results[event][name] = {
                 "pairwise_accuracy": round(float(np.mean(wins)), 3),
+                # A tie (both maxima in the shared part of the clips) counts as a miss; counted
+                # apart, it tells "could not tell them apart" from "found the possible one odder".
+                "ties": sum(a == b for a, b in zip(possible, impossible, strict=True)),
                 "auroc": round(auroc(possible, impossible), 3),
             }
     return results
