@@ -10,13 +10,17 @@ episodes then scores the same held-out pairs as `worldmind bench surprise`.
 
 `--position-noise S` blurs each visible ball's centre by Gaussian noise of std S (a fraction of
 the frame width), fixed per frame as an encoder's error would be: how exact must perception be?
+`--without-counts` keeps only the centres (zeros while a ball is unseen): how much does knowing
+how much of each ball is visible matter?
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -30,6 +34,7 @@ BALL_AREA = 29.0  # pixels of a fully visible ball, roughly: keeps counts near 1
 BALL_COLOURS = [np.array(colour) for colour in PALETTE["balls"].values()]
 OCCLUDER = np.array(PALETTE["colors"]["occluder"])
 ROWS, COLUMNS = np.mgrid[0:64, 0:64]
+COUNT_COLUMNS = [3 * ball for ball in range(len(BALL_COLOURS))]
 
 
 def observe(frames: np.ndarray) -> np.ndarray:
@@ -65,7 +70,12 @@ def observe_blurred(frames: np.ndarray, std: float) -> np.ndarray:
     return observations
 
 
-def training_episodes(count: int, std: float, frames: int = 48) -> torch.Tensor:
+def perceive(frames: np.ndarray, position_noise: float, counts: bool) -> np.ndarray:
+    observations = observe_blurred(frames, position_noise)
+    return observations if counts else np.delete(observations, COUNT_COLUMNS, axis=1)
+
+
+def training_episodes(count: int, sees: Callable[[np.ndarray], np.ndarray], frames: int = 48) -> torch.Tensor:
     episodes = []
     for seed in range(count):
         env = BounceEnv()
@@ -74,7 +84,7 @@ def training_episodes(count: int, std: float, frames: int = 48) -> torch.Tensor:
         for _ in range(frames - 1):
             frame, *_ = env.step(np.zeros(0))
             seen.append(frame)
-        episodes.append(observe_blurred(np.stack(seen)[::FRAMESKIP], std))
+        episodes.append(sees(np.stack(seen)[::FRAMESKIP]))
     return torch.from_numpy(np.stack(episodes))
 
 
@@ -119,10 +129,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--position-noise", type=float, default=0.0)
+    parser.add_argument("--without-counts", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    data = training_episodes(args.episodes, args.position_noise)
+    sees = functools.partial(perceive, position_noise=args.position_noise, counts=not args.without_counts)
+    data = training_episodes(args.episodes, sees)
     model = RecurrentOracle(data.shape[-1]) if args.predictor == "gru" else WindowOracle(data.shape[-1])
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     for _ in range(args.steps):
@@ -134,7 +146,7 @@ def main() -> None:
     model.eval()
 
     def surprise(frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        observations = torch.from_numpy(observe_blurred(frames[::FRAMESKIP], args.position_noise))[None]
+        observations = torch.from_numpy(sees(frames[::FRAMESKIP]))[None]
         with torch.inference_mode():
             predicted = model(observations[:, :-1])
         return (predicted - observations[:, 1:]).norm(dim=-1)[0].numpy()
