@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,16 @@ def test_surprise_pairs_skip_the_warm_up_steps():
     assert (unwarmed["pairwise_accuracy"], unwarmed["ties"]) == (0.0, len(teleports["teleport"]))
     warmed = score_pairs(teleports, {"fake": scorer}, warmup=1)["teleport"]["fake"]
     assert (warmed["pairwise_accuracy"], warmed["ties"]) == (1.0, 0)
+
+
+def test_bench_surprise_scores_the_shipped_model_and_its_pixel_baseline(cli_run):
+    result = cli_run("bench", "surprise", "--world", "bounce", "--seeds", "3", "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)["bounce"]
+    assert report["scored_from_step"] == 4  # history 5: the first four predictions see padding
+    for event, scores in report["events"].items():
+        for scorer in ("jepa", "pixel"):
+            figures = scores[scorer]
+            assert 0 <= figures["pairwise_accuracy"] <= 1 and 0 <= figures["auroc"] <= 1, event
+            assert 0 <= figures["ties"] <= scores["pairs"], event
+    assert cli_run("bench", "surprise", "--checkpoint", "x", "--world", "bounce", "--world", "tworooms").exit_code == 2
