@@ -119,6 +119,8 @@ def test_recurrent_predictor_reads_every_prefix_at_once_and_never_looks_ahead():
 def test_architecture_settings_are_checked():
     with pytest.raises(ModelInputError, match="predictor must be"):
         new_model("tworooms", {"predictor": "lstm"})
+    with pytest.raises(ModelInputError, match=r"surprise_from must lie in 0\.\.5"):
+        new_model("tworooms", {"predictor": "gru", "history": 6, "surprise_from": 6})
     assert new_model("bounce", {"history": 5}).config.first_surprise_step == 4  # MLP: the padded steps
     assert new_model("bounce", {"predictor": "gru", "history": 16, "surprise_from": 4}).config.first_surprise_step == 4
 
@@ -172,6 +174,14 @@ def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path, ar
     assert logged[-1]["total"] < logged[0]["total"]
     assert logged[-1]["std_min"] > 0.05  # no dimension collapsed
     assert WorldModel.load(tmp_path / "ck").metadata["step"] == 200
+
+
+def test_recurrent_rollout_must_start_inside_the_window(tiny_data, tmp_path):
+    data, _ = tiny_data
+    model = new_model("tworooms", {**TINY, "predictor": "gru", "history": 3})
+    with pytest.raises(TrainingError, match=r"rollout_steps \(3\) must be below history"):
+        train(model, data, TrainConfig(steps=2, batch_size=2, rollout_steps=3), tmp_path / "ck")
+    assert not (tmp_path / "ck" / "model.safetensors").exists()
 
 
 def test_training_resumes_from_its_checkpoint(tiny_data, tmp_path):

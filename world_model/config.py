@@ -47,6 +47,11 @@ class ModelConfig:
             raise ModelInputError(f"regularizer must be 'sigreg' or 'vicreg', got {self.regularizer!r}")
         if self.predictor not in ("mlp", "gru"):
             raise ModelInputError(f"predictor must be 'mlp' or 'gru', got {self.predictor!r}")
+        if self.surprise_from is not None and not 0 <= self.surprise_from < self.history:
+            # The agent keeps the last `history` latents: it could never reach a later step.
+            raise ModelInputError(
+                f"surprise_from must lie in 0..{self.history - 1} (history - 1), got {self.surprise_from}"
+            )
         if len(self.channels) != 4:
             raise ModelInputError(f"channels lists four widths, got {list(self.channels)}")
         if self.latent_dim < 2 or self.history < 1 or self.action_dim < 0:

@@ -16,7 +16,7 @@ from torch import nn
 
 from world_model.config import ModelConfig, model_config_from_dict
 from world_model.errors import CheckpointError, ModelInputError
-from world_model.networks import Encoder, InverseDynamics, RecurrentPredictor, make_predictor
+from world_model.networks import Encoder, InverseDynamics, make_predictor
 
 FORMAT = "worldmind-world-model/1"
 WEIGHTS = "model.safetensors"
@@ -76,7 +76,7 @@ class WorldModel(nn.Module):
         """The last `history` latents; an MLP predictor gets a short history left-padded by
         repeating its first latent (start of an episode), a recurrent one reads it as it is."""
         missing = self.config.history - history.shape[1]
-        if missing > 0 and not isinstance(self.predictor, RecurrentPredictor):
+        if missing > 0 and self.config.predictor != "gru":
             history = torch.cat([history[:, :1].expand(-1, missing, -1), history], dim=1)
         return history[:, -self.config.history :]
 

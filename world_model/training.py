@@ -27,7 +27,6 @@ from torch import nn
 from world_model.config import TrainConfig
 from world_model.errors import TrainingError
 from world_model.model import WorldModel, to_pixels
-from world_model.networks import RecurrentPredictor
 from world_model.regularizers import (
     covariance_term,
     effective_rank,
@@ -51,6 +50,11 @@ class TrainingData:
         is trained on every prefix of a window as long as its history, plus the next latent."""
         if model.config.predictor == "gru":
             length = model.config.history + 1
+            if train.rollout_steps >= length - 1:
+                raise TrainingError(
+                    f"a GRU predictor's rollout starts inside its window of {model.config.history} latents: "
+                    f"rollout_steps ({train.rollout_steps}) must be below history"
+                )
         else:
             length = model.config.history + train.rollout_steps + 2
         span = (length - 1) * model.config.frameskip + 1
@@ -85,7 +89,7 @@ class JEPALoss(nn.Module):
         model, config = self.model, self.model.config
         batch, length = frames.shape[:2]
         z = model.embed(to_pixels(frames)).reshape(batch, length, -1)
-        if isinstance(model.predictor, RecurrentPredictor):  # every prefix of the window at once
+        if config.predictor == "gru":  # every prefix of the window at once
             h = length - self.rollout_steps  # the rollout continues from the longest prefix that leaves room
             terms = {"prediction": F.mse_loss(model.predictor.predict_sequence(z[:, :-1], actions), z[:, 1:])}
         else:
