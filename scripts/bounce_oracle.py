@@ -27,9 +27,11 @@ import torch
 from torch import nn
 
 from agent_core.benchmarks.surprise import clip_pairs, score_pairs
-from agent_core.worlds.bounce import PALETTE, BounceEnv
+from agent_core.data.episodes import run_episode
+from agent_core.model_training import recipe
+from agent_core.worlds.bounce import PALETTE
 
-FRAMESKIP = 2
+FRAMESKIP = recipe("bounce").model["frameskip"]  # the shipped model's step
 BALL_AREA = 29.0  # pixels of a fully visible ball, roughly: keeps counts near 1
 BALL_COLOURS = [np.array(colour) for colour in PALETTE["balls"].values()]
 OCCLUDER = np.array(PALETTE["colors"]["occluder"])
@@ -61,6 +63,8 @@ def observe_blurred(frames: np.ndarray, std: float) -> np.ndarray:
     stay exact). The noise is a function of the frame, as an encoder's error would be: the same
     frame in a possible and an impossible clip is seen the same way."""
     observations = observe(frames)
+    if std == 0:
+        return observations
     for frame, row in zip(frames, observations, strict=True):
         noise = np.random.default_rng(zlib.crc32(frame.tobytes())).normal(0.0, std, (len(BALL_COLOURS), 2))
         for ball, (dx, dy) in enumerate(noise):
@@ -76,16 +80,9 @@ def perceive(frames: np.ndarray, position_noise: float, counts: bool) -> np.ndar
 
 
 def training_episodes(count: int, sees: Callable[[np.ndarray], np.ndarray], frames: int = 48) -> torch.Tensor:
-    episodes = []
-    for seed in range(count):
-        env = BounceEnv()
-        frame, _ = env.reset(seed=seed)
-        seen = [frame]
-        for _ in range(frames - 1):
-            frame, *_ = env.step(np.zeros(0))
-            seen.append(frame)
-        episodes.append(sees(np.stack(seen)[::FRAMESKIP]))
-    return torch.from_numpy(np.stack(episodes))
+    """Possible episodes as the shipped model's recipe collects them, seen through `sees`."""
+    episodes = [run_episode("bounce", "random", seed, frames - 1).frames[::FRAMESKIP] for seed in range(count)]
+    return torch.from_numpy(np.stack([sees(frames) for frames in episodes]))
 
 
 class RecurrentOracle(nn.Module):

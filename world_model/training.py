@@ -27,6 +27,7 @@ from torch import nn
 from world_model.config import TrainConfig
 from world_model.errors import TrainingError
 from world_model.model import WorldModel, to_pixels
+from world_model.networks import RecurrentPredictor
 from world_model.regularizers import (
     covariance_term,
     effective_rank,
@@ -89,7 +90,7 @@ class JEPALoss(nn.Module):
         model, config = self.model, self.model.config
         batch, length = frames.shape[:2]
         z = model.embed(to_pixels(frames)).reshape(batch, length, -1)
-        if config.predictor == "gru":  # every prefix of the window at once
+        if isinstance(model.predictor, RecurrentPredictor):  # every prefix of the window at once
             h = length - self.rollout_steps  # the rollout continues from the longest prefix that leaves room
             terms = {"prediction": F.mse_loss(model.predictor.predict_sequence(z[:, :-1], actions), z[:, 1:])}
         else:
