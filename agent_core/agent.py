@@ -152,8 +152,7 @@ class Agent:
             if len(self.latents) > self.perception.first_surprise_step:  # earlier ones see too little
                 history = np.stack(list(self.latents))
                 taken = np.stack(list(self.actions))[-len(history) :]
-                predicted = self.perception.predict_next(history, taken)
-                surprise = float(np.linalg.norm(predicted - latent))
+                surprise = self.perception.surprise(history, taken, latent)
                 self.surprise_history.append(surprise)
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]

@@ -33,8 +33,10 @@ class Perception:
         return self.model.encode(frame[None])[0].numpy()
 
     @torch.inference_mode()
-    def predict_next(self, latents: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """Next latent from the recent latents [h, D] and the action block just taken [A]."""
+    def surprise(self, latents: np.ndarray, actions: np.ndarray, latent: np.ndarray) -> float:
+        """How surprising `latent` is after the recent latents [h, D] and the action block just
+        taken (the last row of `actions`), in the model's own units (`WorldModel.surprise_of`)."""
         history = torch.as_tensor(latents, dtype=torch.float32)[None]
         action = torch.as_tensor(actions[-1], dtype=torch.float32)[None]
-        return self.model.predict_next(history, action)[0].numpy()
+        predicted = self.model.predict_next(history, action)[0]
+        return float(self.model.surprise_of(torch.as_tensor(latent, dtype=torch.float32) - predicted))

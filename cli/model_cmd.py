@@ -62,7 +62,7 @@ def probe_command(
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
     world: str = typer.Option("tworooms", "--world", help="World name."),
     fit: bool = typer.Option(
-        False, "--fit", help="Refit the probes and the surprise threshold on frozen latents; save them."
+        False, "--fit", help="Refit the probes, the surprise error model and threshold on frozen latents; save them."
     ),
     data: list[Path] = typer.Option([], "--data", help="Dataset folder(s) for --fit; default: the world's recipe."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -83,10 +83,12 @@ def probe_command(
         paths = data or default_datasets(world, data_dir() / "datasets")
         training_data, _ = load_training_data(world, paths)
         model.metadata["probe_r2"] = fit_world_probes(model, training_data)
-        model.metadata |= calibrate_surprise(model, training_data)
+        model.metadata |= calibrate_surprise(model)
         target = checkpoint or shipped_checkpoint(world)
         model.save(target)
-        err.print(f"probes and surprise threshold refitted on {len(training_data.frames)} episodes, saved in {target}")
+        err.print(
+            f"probes refitted on {len(training_data.frames)} episodes, surprise on held-out ones; saved in {target}"
+        )
     r2 = model.metadata.get("probe_r2", {})
     if as_json:
         print_json(r2)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.model_training import load_training_data, new_model, recipe, train_world_model
@@ -21,6 +22,7 @@ from world_model.errors import ModelInputError
 from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.probes import fit_probes, imagined_latents
 from world_model.regularizers import covariance_term, effective_rank, motion_variance_term, sigreg, variance_term
+from world_model.surprise import ErrorModel
 from world_model.training import TrainingData, train
 
 TINY = {"channels": (8, 8, 8, 8), "latent_dim": 16, "predictor_hidden": 32, "frameskip": 2}
@@ -81,6 +83,7 @@ def _std_within_windows(sequence: torch.Tensor) -> torch.Tensor:
 def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path, predictor):
     model = new_model("tworooms", {**TINY, "predictor": predictor}).eval()
     model.set_probe("agent_pos", torch.randn(17, 2), (2,))
+    model.error_model = ErrorModel.fit(torch.randn(200, 16) * torch.linspace(0.1, 3, 16))
     model.save(tmp_path / "ck", note="x")
     loaded = WorldModel.load(tmp_path / "ck", world="tworooms")
     frames = np.random.default_rng(0).integers(0, 255, (3, 64, 64, 3), dtype=np.uint8)
@@ -90,6 +93,8 @@ def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path, predictor):
     history, action = torch.randn(2, 3, 16), torch.randn(2, loaded.config.action_dim)
     with torch.inference_mode():
         torch.testing.assert_close(model.predict_next(history, action), loaded.predict_next(history, action))
+    residuals = torch.randn(5, 16)
+    torch.testing.assert_close(model.surprise_of(residuals), loaded.surprise_of(residuals))
     with pytest.raises(CheckpointError, match="world 'tworooms', not 'bounce'"):
         WorldModel.load(tmp_path / "ck", world="bounce")
     (tmp_path / "ck" / "model.safetensors").write_bytes(b"garbage")
@@ -104,6 +109,36 @@ def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path, predictor):
         WorldModel.load(tmp_path / "other")
     with pytest.raises(CheckpointError, match="no world-model checkpoint"):
         WorldModel.load(tmp_path / "missing")
+
+
+def test_checkpoint_with_part_of_an_error_model_is_refused(tmp_path):
+    model = new_model("tworooms", TINY)
+    model.save(tmp_path / "ck")
+    tensors = load_file(str(tmp_path / "ck" / "model.safetensors"))
+    save_file(tensors | {"surprise.mean": torch.zeros(16)}, str(tmp_path / "ck" / "model.safetensors"))
+    with pytest.raises(CheckpointError, match="only part of its surprise error model"):
+        WorldModel.load(tmp_path / "ck")
+    save_file(
+        tensors | {"surprise.mean": torch.zeros(8), "surprise.whitener": torch.eye(8)},
+        str(tmp_path / "ck" / "model.safetensors"),
+    )
+    with pytest.raises(CheckpointError, match="does not fit a 16-d latent"):
+        WorldModel.load(tmp_path / "ck")
+
+
+def test_error_model_measures_errors_against_ordinary_ones():
+    """Ordinary residuals sit near sqrt(D); the same step costs more along a direction that is
+    quiet on ordinary steps than along a noisy one, where a Euclidean norm cannot tell."""
+    generator = torch.Generator().manual_seed(0)
+    spread = torch.tensor([3.0, 3.0, 0.5, 1.0])
+    ordinary = torch.randn(4000, 4, generator=generator) * spread + 1.0
+    errors = ErrorModel.fit(ordinary)
+    assert 3.5 < errors.distance(ordinary).pow(2).mean().item() < 4.2  # a little shrinkage: under D
+    step = 3 * torch.eye(4)
+    along_noisy, along_quiet = errors.distance(1.0 + step[0]), errors.distance(1.0 + step[2])
+    assert along_quiet > 3 * along_noisy
+    with pytest.raises(ValueError, match="more residuals than dimensions"):
+        ErrorModel.fit(torch.randn(3, 4))
 
 
 def test_recurrent_predictor_reads_every_prefix_at_once_and_never_looks_ahead():
@@ -233,6 +268,8 @@ def test_trained_model_reports_surprise_and_probes(tiny_data, tmp_path):
     assert decoded["agent_pos"].shape == (3, 2) and decoded["object_pos"].shape == (3, 3, 2)
     saved = WorldModel.load(tmp_path / "ck")
     assert saved.metadata["surprise_threshold"] > 0 and "agent_pos" in saved.metadata["probe_r2"]
+    np.testing.assert_allclose(saved.surprise(data.frames[0], data.actions[0]), curve, rtol=1e-5)
+    assert saved.error_model is not None
     assert saved.metadata["data_manifest_sha256"] == digest
 
 

@@ -17,6 +17,7 @@ from torch import nn
 from world_model.config import ModelConfig, model_config_from_dict
 from world_model.errors import CheckpointError, ModelInputError
 from world_model.networks import Encoder, InverseDynamics, make_predictor
+from world_model.surprise import ErrorModel
 
 FORMAT = "worldmind-world-model/1"
 WEIGHTS = "model.safetensors"
@@ -51,6 +52,7 @@ class WorldModel(nn.Module):
         self.probes: dict[str, torch.Tensor] = {}  # name -> [D + 1, *shape] linear weights
         self.probe_shapes: dict[str, tuple[int, ...]] = {}
         self.metadata: dict[str, Any] = {}
+        self.error_model: ErrorModel | None = None  # fitted after training (calibrate_surprise)
 
     # -- perception ----------------------------------------------------------------------
     @property
@@ -95,17 +97,27 @@ class WorldModel(nn.Module):
         return torch.stack(imagined, dim=1)
 
     @torch.inference_mode()
-    def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """Latent prediction error per model step for a clip of env frames [T, 64, 64, 3] and
-        env actions [T-1, A]: ||predicted z_{t+k} - encoded z_{t+k}|| with k = frameskip."""
+    def prediction_residuals(self, frames: np.ndarray, actions: np.ndarray) -> torch.Tensor:
+        """encoded z_{t+k} - predicted z_{t+k} per model step [n-1, D] for a clip of env frames
+        [T, 64, 64, 3] and env actions [T-1, A], with k = frameskip."""
         kept, blocks = model_steps(frames, actions, self.config.frameskip)
         z = self.encode(kept)  # [n, D]
-        errors = []
+        residuals = []
         for t in range(len(kept) - 1):
             history = z[max(0, t + 1 - self.config.history) : t + 1].unsqueeze(0)
-            predicted = self.predict_next(history, blocks[t : t + 1])[0]
-            errors.append(torch.linalg.vector_norm(predicted - z[t + 1]).item())
-        return np.asarray(errors, dtype=np.float32)
+            residuals.append(z[t + 1] - self.predict_next(history, blocks[t : t + 1])[0])
+        return torch.stack(residuals)
+
+    def surprise_of(self, residuals: torch.Tensor) -> torch.Tensor:
+        """Surprise of residuals [..., D]: their distance under the fitted error model, or the
+        plain Euclidean norm for a model not calibrated yet."""
+        if self.error_model is None:
+            return torch.linalg.vector_norm(residuals, dim=-1)
+        return self.error_model.distance(residuals)
+
+    def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """Surprise per model step of a clip (see `prediction_residuals`)."""
+        return self.surprise_of(self.prediction_residuals(frames, actions)).numpy().astype(np.float32)
 
     # -- probes --------------------------------------------------------------------------
     def set_probe(self, name: str, weights: torch.Tensor, shape: tuple[int, ...]) -> None:
@@ -131,6 +143,8 @@ class WorldModel(nn.Module):
         path.mkdir(parents=True, exist_ok=True)
         tensors = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
         tensors |= {f"probe.{name}": w.contiguous() for name, w in self.probes.items()}
+        if self.error_model is not None:
+            tensors |= {f"surprise.{name}": t for name, t in self.error_model.tensors().items()}
         self.metadata |= metadata
         document = {
             "format": FORMAT,
@@ -177,6 +191,14 @@ class WorldModel(nn.Module):
             if weights is None:
                 raise CheckpointError(f"{weights_path} lacks the weights of probe {name!r}")
             model.set_probe(name, weights, tuple(shape))
+        mean, whitener = (tensors.pop(f"surprise.{name}", None) for name in ("mean", "whitener"))
+        if mean is not None and whitener is not None:
+            size = config.latent_dim
+            if mean.shape != (size,) or whitener.shape != (size, size):
+                raise CheckpointError(f"{weights_path}: its surprise error model does not fit a {size}-d latent")
+            model.error_model = ErrorModel(mean, whitener)
+        elif mean is not None or whitener is not None:
+            raise CheckpointError(f"{weights_path} holds only part of its surprise error model")
         try:
             model.load_state_dict(tensors, strict=True)
         except RuntimeError as exc:
