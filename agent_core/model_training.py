@@ -100,11 +100,16 @@ def load_training_data(world: str, paths: list[Path]) -> tuple[TrainingData, str
     return TrainingData(frames, actions, states), digest
 
 
-def new_model(world: str, overrides: dict[str, Any] | None = None) -> WorldModel:
+def model_config(world: str, overrides: dict[str, Any] | None = None) -> ModelConfig:
+    """The recipe's model settings for `world` with `overrides`; raises ModelInputError on bad ones."""
     env = make_world(world)
     values = {**recipe(world).model, **(overrides or {})}
     action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", 1)
-    return WorldModel(ModelConfig(world=world, action_dim=action_dim, **values))
+    return ModelConfig(world=world, action_dim=action_dim, **values)
+
+
+def new_model(world: str, overrides: dict[str, Any] | None = None) -> WorldModel:
+    return WorldModel(model_config(world, overrides))
 
 
 def fit_world_probes(model: WorldModel, data: TrainingData, seed: int = 0) -> dict[str, float]:

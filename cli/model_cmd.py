@@ -26,9 +26,16 @@ def train_command(
     baseline: bool = typer.Option(False, "--baseline", help="Also train the pixel-space baseline."),
 ) -> None:
     """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
-    from agent_core.model_training import default_datasets, load_training_data, recipe, train_world_model
+    from agent_core.model_training import (
+        default_datasets,
+        load_training_data,
+        model_config,
+        recipe,
+        train_world_model,
+    )
 
     overrides, train_overrides = load_config_file(config) if config is not None else ({}, {})
+    model_config(world, overrides)  # a bad model setting fails here, before any data is collected
     train_overrides |= {"steps": steps} if steps else {}
     train_overrides |= {"seed": seed} if seed is not None else {}
     train_config = recipe(world).train_config(train_overrides, str(config or "recipe"))

@@ -344,3 +344,12 @@ def test_probe_fit_refits_on_frozen_latents_and_saves_them(tiny_data, tmp_path, 
     refitted = json.loads(result.stdout)
     assert set(refitted) >= {"agent_pos", "object_pos"}
     assert WorldModel.load(tmp_path / "ck").metadata["probe_r2"] == refitted
+
+
+def test_train_refuses_a_bad_model_setting_before_collecting_anything(tmp_path, cli_run):
+    config = tmp_path / "bad.json"
+    config.write_text(json.dumps({"model": {"predictor": "lstm"}}))
+    result = cli_run("train", "--world", "tworooms", "--config", config, "--out", tmp_path / "run", "--steps", "2")
+    assert result.exit_code == 2
+    assert "predictor must be 'mlp' or 'gru'" in result.stderr and "train tworooms" not in result.stderr
+    assert not (tmp_path / "run").exists()
