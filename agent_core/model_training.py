@@ -24,7 +24,7 @@ from world_model.config import train_config_from_dict
 from world_model.pixel_baseline import train_pixel_baseline
 from world_model.probes import fit_probes
 from world_model.surprise import ErrorModel
-from world_model.training import TrainingData, distributed_context, train
+from world_model.training import TrainingData, distributed_context, refine_predictor, train
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,19 @@ RECIPES = {
         calibration=CollectionSpec("tworooms", "noisy-expert", episodes=300, steps=64, seed=2_000_000),
     ),
     "bounce": Recipe(
-        (CollectionSpec("bounce", "random", episodes=300, steps=48, seed=0),),
-        model={"frameskip": 2, "regularizer": "sigreg", "history": 5, "motion_variance_weight": 1.0, "motion_std": 0.8},
-        train={"steps": 3000},
+        (CollectionSpec("bounce", "random", episodes=1200, steps=48, seed=0),),
+        model={
+            "frameskip": 2,
+            "regularizer": "sigreg",
+            "encoder": "objects",
+            "latent_dim": 48,
+            "predictor": "gru",
+            "history": 16,
+            "surprise_from": 4,
+            "motion_variance_weight": 1.0,
+            "motion_std": 0.8,
+        },
+        train={"steps": 3000, "batch_size": 24, "predictor_steps": 10000},
         calibration=CollectionSpec("bounce", "random", episodes=300, steps=48, seed=2_000_000),
     ),
 }
@@ -163,15 +173,19 @@ def train_world_model(
     baseline: bool = False,
     on_baseline_log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> tuple[WorldModel, dict[str, float]]:
-    """Train, fit probes on held-out frames, calibrate surprise, and save the checkpoint;
-    with `baseline`, also train the pixel-space baseline on the same data for as many steps."""
+    """Train (jointly, then the predictor alone if the config asks), fit probes on held-out
+    frames, calibrate surprise, and save the checkpoint; with `baseline`, also train the
+    pixel-space baseline on the same data for as many steps as both phases."""
     model = new_model(world, model_overrides)
     config = train_config or recipe(world).train_config()
     started = time.perf_counter()
-    metrics = train(model, data, config, out, {"command": command, "data_manifest_sha256": data_hash}, on_log)
-    wall = time.perf_counter() - started
+    record = {"command": command, "data_manifest_sha256": data_hash}
+    metrics = train(model, data, config, out, record, on_log)
     if distributed_context()[0] != 0:  # under torchrun the first process finishes and writes the checkpoint
         return model, metrics
+    refined = refine_predictor(model, data, config, out, record, on_log)
+    metrics |= {f"refined_{name}": value for name, value in refined.items()}
+    wall = time.perf_counter() - started
     r2 = fit_world_probes(model, data, config.seed)
     calibration = calibrate_surprise(model)
     wall += model.metadata.get("train_wall_s") or 0.0  # summed over resumed runs
@@ -189,7 +203,7 @@ def train_world_model(
             model.config.history,
             model.config.action_dim,
             model.config.frameskip,
-            config.steps,
+            config.steps + config.predictor_steps,  # as many optimiser steps as the JEPA took
             config.batch_size,
             config.seed,
             on_log=on_baseline_log,

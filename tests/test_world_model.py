@@ -23,7 +23,7 @@ from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.probes import fit_probes, imagined_latents
 from world_model.regularizers import covariance_term, effective_rank, motion_variance_term, sigreg, variance_term
 from world_model.surprise import ErrorModel
-from world_model.training import TrainingData, train
+from world_model.training import TrainingData, refine_predictor, train
 
 TINY = {"channels": (8, 8, 8, 8), "latent_dim": 16, "predictor_hidden": 32, "frameskip": 2}
 
@@ -154,6 +154,10 @@ def test_recurrent_predictor_reads_every_prefix_at_once_and_never_looks_ahead():
 def test_architecture_settings_are_checked():
     with pytest.raises(ModelInputError, match="predictor must be"):
         new_model("tworooms", {"predictor": "lstm"})
+    with pytest.raises(ModelInputError, match="encoder must be"):
+        new_model("bounce", {"encoder": "slots"})
+    with pytest.raises(ModelInputError, match="objects encoder needs the sigreg"):
+        new_model("bounce", {"encoder": "objects", "regularizer": "vicreg"})
     with pytest.raises(ModelInputError, match=r"surprise_from must lie in 0\.\.5"):
         new_model("tworooms", {"predictor": "gru", "history": 6, "surprise_from": 6})
     assert new_model("bounce", {"history": 5}).config.first_surprise_step == 4  # MLP: the padded steps
@@ -191,8 +195,8 @@ def test_documented_config_files_build_a_model_and_a_training_run(path):
 
 @pytest.mark.parametrize(
     "architecture",
-    [{}, {"predictor": "gru", "history": 4, "surprise_from": 2}],
-    ids=["mlp", "gru"],
+    [{}, {"predictor": "gru", "history": 4, "surprise_from": 2}, {"encoder": "objects"}],
+    ids=["mlp", "gru", "objects"],
 )
 def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path, architecture):
     data, _ = tiny_data
@@ -209,6 +213,24 @@ def test_short_training_lowers_the_loss_without_collapse(tiny_data, tmp_path, ar
     assert logged[-1]["total"] < logged[0]["total"]
     assert logged[-1]["std_min"] > 0.05  # no dimension collapsed
     assert WorldModel.load(tmp_path / "ck").metadata["step"] == 200
+
+
+def test_predictor_phase_trains_the_predictor_alone_then_counts_as_done(tiny_data, tmp_path):
+    data, _ = tiny_data
+    config = TrainConfig(steps=4, batch_size=4, predictor_steps=30, predictor_batch_size=8, log_every=10)
+    model = new_model("tworooms", {**TINY, "predictor": "gru", "history": 4, "surprise_from": 2})
+    train(model, data, config, tmp_path / "ck")
+    encoder = {k: v.clone() for k, v in model.encoder.state_dict().items()}
+    predictor = {k: v.clone() for k, v in model.predictor.state_dict().items()}
+    logged: list[int] = []
+    refine_predictor(model, data, config, tmp_path / "ck", on_log=lambda step, metrics: logged.append(step))
+    assert logged == [14, 24, 34]  # numbered after the joint phase's steps, as the progress bar counts
+    saved = WorldModel.load(tmp_path / "ck")
+    assert saved.metadata["step"] == 34
+    for name, weights in encoder.items():
+        torch.testing.assert_close(saved.encoder.state_dict()[name], weights)
+    assert any(not torch.equal(saved.predictor.state_dict()[name], w) for name, w in predictor.items())
+    assert refine_predictor(saved, data, config, tmp_path / "ck") == {}
 
 
 def test_recurrent_rollout_must_start_inside_the_window(tiny_data, tmp_path):
@@ -298,12 +320,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, tmp_path):
+@pytest.mark.parametrize("history", [3, 8])  # 8: longer than the default window of 6 frames
+def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, tmp_path, history):
     data, _ = tiny_data
     logged: list[tuple[int, float]] = []
     pixel = train_pixel_baseline(
         data,
-        3,
+        history,
         4,  # two 2-d actions per model step
         2,
         steps=6,

@@ -12,6 +12,7 @@ from world_model.errors import ModelInputError
 
 Regularizer = Literal["sigreg", "vicreg"]
 PredictorKind = Literal["mlp", "gru"]
+EncoderKind = Literal["cnn", "objects"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ModelConfig:
     latent_dim: int = 64
     history: int = 3  # latents the predictor sees; >1 lets it infer velocities
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
+    encoder: EncoderKind = "cnn"  # objects: a latent made of learned object masks (bounce)
     predictor: PredictorKind = "mlp"  # gru: carries things it cannot see (a ball behind the occluder)
     predictor_hidden: int = 256
     regularizer: Regularizer = "vicreg"
@@ -45,6 +47,10 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.regularizer not in ("sigreg", "vicreg"):
             raise ModelInputError(f"regularizer must be 'sigreg' or 'vicreg', got {self.regularizer!r}")
+        if self.encoder not in ("cnn", "objects"):
+            raise ModelInputError(f"encoder must be 'cnn' or 'objects', got {self.encoder!r}")
+        if self.encoder == "objects" and self.regularizer != "sigreg":
+            raise ModelInputError("the objects encoder needs the sigreg regularizer (its projector)")
         if self.predictor not in ("mlp", "gru"):
             raise ModelInputError(f"predictor must be 'mlp' or 'gru', got {self.predictor!r}")
         if self.surprise_from is not None and not 0 <= self.surprise_from < self.history:
@@ -70,6 +76,8 @@ class TrainConfig:
     seed: int = 0
     checkpoint_every: int = 500
     log_every: int = 25
+    predictor_steps: int = 0  # then this many steps of the predictor alone on frozen latents
+    predictor_batch_size: int = 128
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in ("constant", "cosine"):

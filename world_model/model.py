@@ -16,7 +16,7 @@ from torch import nn
 
 from world_model.config import ModelConfig, model_config_from_dict
 from world_model.errors import CheckpointError, ModelInputError
-from world_model.networks import Encoder, InverseDynamics, make_predictor
+from world_model.networks import InverseDynamics, make_encoder, make_predictor
 from world_model.surprise import ErrorModel
 
 FORMAT = "worldmind-world-model/1"
@@ -45,7 +45,7 @@ class WorldModel(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
-        self.encoder = Encoder(config)
+        self.encoder = make_encoder(config)
         self.predictor = make_predictor(config)
         # Inverse dynamics needs actions to predict: an action-free world (bounce) gets no head.
         self.inverse_dynamics = InverseDynamics(config) if config.idm_weight > 0 and config.action_dim > 0 else None

@@ -66,6 +66,48 @@ class Encoder(nn.Module):
         return self.projector(self.head(combined))
 
 
+class ObjectEncoder(nn.Module):
+    """64x64 RGB -> latent made of K learned object masks, each read out by its moments.
+
+    Each mask (a sigmoid at 32x32, 2-pixel cells) gives its mass and its mass-weighted x and y:
+    how much of a thing is visible and where, both shrinking smoothly to zero as the thing slides
+    behind an occluder, the observation with which a recurrent predictor keeps object permanence
+    (`scripts/bounce_oracle.py`). Made for bounce, where what matters is a few balls.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        c1, c2, _, _ = config.channels
+        self.objects = config.latent_dim // 3
+        self.masks = nn.Sequential(
+            nn.Conv2d(3, c1, 4, stride=2, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c2, c2, 3, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c2, self.objects, 1),
+        )
+        self.projector = nn.Sequential(
+            nn.Linear(3 * self.objects, config.latent_dim), nn.BatchNorm1d(config.latent_dim)
+        )
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        """pixels: float [N, 3, 64, 64] in [0, 1] -> [N, D]."""
+        masks = torch.sigmoid(self.masks(pixels))  # [N, K, 32, 32]
+        size = masks.shape[-1]
+        coords = torch.linspace(-1.0, 1.0, size, device=pixels.device)
+        scale = 8.0 / (size * size)  # a ball covers about 8 cells: a visible ball's mass is about 1
+        mass = masks.sum(dim=(2, 3)) * scale
+        mass_x = (masks.sum(2) * coords).sum(-1) * scale
+        mass_y = (masks.sum(3) * coords).sum(-1) * scale
+        return self.projector(torch.cat([mass, mass_x, mass_y], dim=1))
+
+
+def make_encoder(config: ModelConfig) -> nn.Module:
+    return ObjectEncoder(config) if config.encoder == "objects" else Encoder(config)
+
+
 class Predictor(nn.Module):
     """z_{t+1} = z_t + f(z_{t-H+1..t}, a_t): predicts the change, which is small and smooth.
 

@@ -112,12 +112,14 @@ def train_pixel_baseline(
     on_log: Callable[[int, dict[str, float]], None] | None = None,
     log_every: int = 25,
 ) -> PixelPredictor:
-    """Fit the baseline on the JEPA's data with the same windows and number of steps;
-    `on_log(step, {"pixel_mse": ...})` reports progress as training does."""
+    """Fit the baseline on the JEPA's data with the same windows and number of steps (each window
+    at least `history + 1` frames: one target after a full history); `on_log(step, {"pixel_mse":
+    ...})` reports progress as training does."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = PixelPredictor(history, action_dim, frameskip)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    window = max(window, history + 1)
     for step in range(1, steps + 1):
         frames, actions = data.sample(batch_size, window, rng, frameskip)
         loss = model.loss(torch.from_numpy(frames), torch.from_numpy(actions).float())

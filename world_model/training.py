@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,14 +68,18 @@ class TrainingData:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Random windows of `length` frames `frameskip` apart; the actions between two kept
         frames are concatenated into one action block [B, length-1, A * frameskip]."""
+        episodes, kept, steps = self.window_indices(batch, length, rng, frameskip)
+        actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
+        return self.frames[episodes[:, None], kept], actions
+
+    def window_indices(
+        self, batch: int, length: int, rng: np.random.Generator, frameskip: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(episode [B], kept frames [B, length], env steps [B, (length-1) * frameskip]) of random windows."""
         span = (length - 1) * frameskip
         episodes = rng.integers(0, len(self.frames), batch)
         starts = rng.integers(0, self.frames.shape[1] - span, batch)
-        kept = starts[:, None] + np.arange(length) * frameskip
-        frames = self.frames[episodes[:, None], kept]
-        steps = starts[:, None] + np.arange(span)
-        actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
-        return frames, actions
+        return episodes, starts[:, None] + np.arange(length) * frameskip, starts[:, None] + np.arange(span)
 
 
 class JEPALoss(nn.Module):
@@ -86,15 +90,14 @@ class JEPALoss(nn.Module):
         self.model = model
         self.rollout_steps = rollout_steps
 
-    def forward(self, frames: torch.Tensor, actions: torch.Tensor) -> dict[str, torch.Tensor]:
-        model, config = self.model, self.model.config
-        batch, length = frames.shape[:2]
-        z = model.embed(to_pixels(frames)).reshape(batch, length, -1)
+    def prediction_terms(self, z: torch.Tensor, actions: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Teacher-forced and rollout prediction losses on windows of latents [B, L, D]."""
+        model, length = self.model, z.shape[1]
         if isinstance(model.predictor, RecurrentPredictor):  # every prefix of the window at once
             h = length - self.rollout_steps  # the rollout continues from the longest prefix that leaves room
             terms = {"prediction": F.mse_loss(model.predictor.predict_sequence(z[:, :-1], actions), z[:, 1:])}
         else:
-            h = config.history
+            h = model.config.history
             predicted = torch.stack(
                 [model.predictor(z[:, t - h + 1 : t + 1], actions[:, t]) for t in range(h - 1, length - 1)],
                 dim=1,
@@ -103,6 +106,13 @@ class JEPALoss(nn.Module):
         if self.rollout_steps > 1:
             imagined = model.rollout(z[:, :h], actions[:, h - 1 : h - 1 + self.rollout_steps])
             terms["rollout"] = F.mse_loss(imagined, z[:, h : h + self.rollout_steps])
+        return terms
+
+    def forward(self, frames: torch.Tensor, actions: torch.Tensor) -> dict[str, torch.Tensor]:
+        model, config = self.model, self.model.config
+        batch, length = frames.shape[:2]
+        z = model.embed(to_pixels(frames)).reshape(batch, length, -1)
+        terms = self.prediction_terms(z, actions)
         flat = z.reshape(-1, z.shape[-1])
         if config.regularizer == "sigreg":
             terms["sigreg"] = config.sigreg_weight * sigreg(flat, config.sigreg_projections)
@@ -217,4 +227,61 @@ def train(
             _save_optimizer(optimizer, out / OPTIMIZER_FILE, step)
             model.train()
     model.eval()
+    return metrics
+
+
+def refine_predictor(
+    model: WorldModel,
+    data: TrainingData,
+    config: TrainConfig,
+    out: Path,
+    metadata: dict[str, Any] | None = None,
+    on_log: Callable[[int, dict[str, float]], None] | None = None,
+) -> dict[str, float]:
+    """The second phase: `config.predictor_steps` steps of the predictor alone on frozen latents.
+
+    Joint training ends while the predictor is still learning what happens in a few frames of a
+    clip (a ball coming out from behind the occluder, a bounce); with the encoder frozen the
+    latents are computed once and a step costs a small fraction of a joint one, so the predictor
+    gets many more, larger batches. No regulariser is needed: the latents cannot collapse. The
+    phase is short and writes its checkpoint at the end (an interrupted one starts again).
+    """
+    last = config.steps + config.predictor_steps
+    if config.predictor_steps == 0 or model.metadata.get("step", 0) >= last:
+        return {}
+    torch.manual_seed(config.seed + 1)
+    rng = np.random.default_rng(config.seed + 1)
+    length = data.window_length(model, config)
+    model.eval()
+    with torch.inference_mode():
+        latents = torch.stack([model.encode(episode) for episode in data.frames])  # [N, T, D]
+    objective = JEPALoss(model, config.rollout_steps)
+    parameters = list(model.predictor.parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
+    phase = replace(config, steps=config.predictor_steps, warmup_steps=0, lr_schedule="cosine")
+    metrics: dict[str, float] = {}
+    last_time = time.perf_counter()
+    for step in range(1, config.predictor_steps + 1):
+        for group in optimizer.param_groups:
+            group["lr"] = phase.learning_rate_at(step)
+        episodes, kept, steps = data.window_indices(config.predictor_batch_size, length, rng, model.config.frameskip)
+        actions = torch.from_numpy(data.actions[episodes[:, None], steps]).float()
+        terms = objective.prediction_terms(
+            latents[episodes[:, None], kept], actions.reshape(len(episodes), length - 1, -1)
+        )
+        loss = sum(terms.values(), torch.zeros(()))
+        if not math.isfinite(loss.item()):
+            raise TrainingError(f"predictor loss became {loss.item()} at step {config.steps + step}; {out} is kept")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(parameters, 1.0)
+        optimizer.step()
+        if step % config.log_every == 0 or step == config.predictor_steps:
+            now = time.perf_counter()
+            metrics = {k: v.item() for k, v in terms.items()} | {"total": loss.item()}
+            metrics["steps_per_s"] = config.log_every / (now - last_time)
+            last_time = now
+            if on_log:
+                on_log(config.steps + step, metrics)
+    model.save(out, step=last, **(metadata or {}), train=asdict(config))
     return metrics
