@@ -203,7 +203,7 @@ def train_world_model(
             model.config.history,
             model.config.action_dim,
             model.config.frameskip,
-            config.steps + config.predictor_steps,  # as many optimiser steps as the JEPA took
+            config.total_steps,  # as many optimiser steps as the JEPA took
             config.batch_size,
             config.seed,
             on_log=on_baseline_log,

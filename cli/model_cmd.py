@@ -43,7 +43,7 @@ def train_command(
     training_data, digest = load_training_data(world, paths)
     command = "worldmind " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with progress() as bar:
-        task = bar.add_task(f"train {world}", total=train_config.steps + train_config.predictor_steps, status="")
+        task = bar.add_task(f"train {world}", total=train_config.total_steps, status="")
 
         def on_log(step: int, metrics: dict[str, float]) -> None:
             shown = " ".join(
@@ -53,9 +53,7 @@ def train_command(
             )
             bar.update(task, completed=step, status=shown)
 
-        pixel_task = bar.add_task(
-            "pixel baseline", total=train_config.steps + train_config.predictor_steps, status="", visible=baseline
-        )
+        pixel_task = bar.add_task("pixel baseline", total=train_config.total_steps, status="", visible=baseline)
 
         def on_baseline_log(step: int, metrics: dict[str, float]) -> None:
             bar.update(pixel_task, completed=step, status=f"pixel_mse={metrics['pixel_mse']:.3g}")

@@ -231,6 +231,8 @@ def test_predictor_phase_trains_the_predictor_alone_then_counts_as_done(tiny_dat
         torch.testing.assert_close(saved.encoder.state_dict()[name], weights)
     assert any(not torch.equal(saved.predictor.state_dict()[name], w) for name, w in predictor.items())
     assert refine_predictor(saved, data, config, tmp_path / "ck") == {}
+    with pytest.raises(ModelInputError, match="predictor_steps >= 0"):
+        TrainConfig(predictor_steps=-1)
 
 
 def test_recurrent_rollout_must_start_inside_the_window(tiny_data, tmp_path):

@@ -82,6 +82,13 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.lr_schedule not in ("constant", "cosine"):
             raise ModelInputError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
+        if self.predictor_steps < 0 or self.predictor_batch_size < 1:
+            raise ModelInputError("predictor_steps >= 0 and predictor_batch_size >= 1 are required")
+
+    @property
+    def total_steps(self) -> int:
+        """Optimiser steps of both phases: the joint one, then the predictor alone."""
+        return self.steps + self.predictor_steps
 
     def learning_rate_at(self, step: int) -> float:
         """The rate for `step` (1-based); a function of the step alone, so a resumed run continues it."""

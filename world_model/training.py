@@ -68,18 +68,20 @@ class TrainingData:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Random windows of `length` frames `frameskip` apart; the actions between two kept
         frames are concatenated into one action block [B, length-1, A * frameskip]."""
-        episodes, kept, steps = self.window_indices(batch, length, rng, frameskip)
-        actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
+        episodes, kept, actions = self.sample_windows(batch, length, rng, frameskip)
         return self.frames[episodes[:, None], kept], actions
 
-    def window_indices(
+    def sample_windows(
         self, batch: int, length: int, rng: np.random.Generator, frameskip: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(episode [B], kept frames [B, length], env steps [B, (length-1) * frameskip]) of random windows."""
+        """Random windows as indices: episode [B] and kept frames [B, length], with the action
+        blocks between the kept frames [B, length-1, A * frameskip] (for frames or their latents)."""
         span = (length - 1) * frameskip
         episodes = rng.integers(0, len(self.frames), batch)
         starts = rng.integers(0, self.frames.shape[1] - span, batch)
-        return episodes, starts[:, None] + np.arange(length) * frameskip, starts[:, None] + np.arange(span)
+        steps = starts[:, None] + np.arange(span)
+        actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
+        return episodes, starts[:, None] + np.arange(length) * frameskip, actions
 
 
 class JEPALoss(nn.Module):
@@ -171,6 +173,21 @@ def _load_optimizer(optimizer: torch.optim.Optimizer, path: Path) -> int:
     return int(tensors["step"][0])
 
 
+def _descend(
+    optimizer: torch.optim.Optimizer, parameters: list[nn.Parameter], loss: torch.Tensor, lr: float, failed: str
+) -> None:
+    """One clipped optimiser step at rate `lr`; a loss that is not finite raises TrainingError
+    (`failed` says where, and that the last checkpoint is kept) before anything changes."""
+    if not math.isfinite(loss.item()):
+        raise TrainingError(f"loss became {loss.item()} {failed}")
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(parameters, 1.0)
+    optimizer.step()
+
+
 def train(
     model: WorldModel,
     data: TrainingData,
@@ -187,7 +204,8 @@ def train(
     objective: nn.Module = JEPALoss(model, config.rollout_steps)
     if world_size > 1:
         objective = nn.parallel.DistributedDataParallel(objective)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    parameters = list(model.parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     start = 0
     if (out / OPTIMIZER_FILE).exists():
         resumed = WorldModel.load(out, world=model.config.world)
@@ -202,17 +220,10 @@ def train(
     metrics: dict[str, float] = {}
     window_start, last_time = start, time.perf_counter()
     for step in range(start + 1, config.steps + 1):
-        for group in optimizer.param_groups:
-            group["lr"] = config.learning_rate_at(step)
         frames, actions = data.sample(config.batch_size, length, rng, model.config.frameskip)
         terms = objective(torch.from_numpy(frames), torch.from_numpy(actions).float())
-        loss = terms["total"]
-        if not math.isfinite(loss.item()):
-            raise TrainingError(f"loss became {loss.item()} at step {step}; the last good checkpoint in {out} is kept")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        failed = f"at step {step}; the last good checkpoint in {out} is kept"
+        _descend(optimizer, parameters, terms["total"], config.learning_rate_at(step), failed)
         if step % config.log_every == 0 or step == config.steps:
             now = time.perf_counter()
             metrics = {k: v.item() for k, v in terms.items() if not k.startswith("_")}
@@ -246,8 +257,7 @@ def refine_predictor(
     gets many more, larger batches. No regulariser is needed: the latents cannot collapse. The
     phase is short and writes its checkpoint at the end (an interrupted one starts again).
     """
-    last = config.steps + config.predictor_steps
-    if config.predictor_steps == 0 or model.metadata.get("step", 0) >= last:
+    if config.predictor_steps == 0 or model.metadata.get("step", 0) >= config.total_steps:
         return {}
     torch.manual_seed(config.seed + 1)
     rng = np.random.default_rng(config.seed + 1)
@@ -260,28 +270,19 @@ def refine_predictor(
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     phase = replace(config, steps=config.predictor_steps, warmup_steps=0, lr_schedule="cosine")
     metrics: dict[str, float] = {}
-    last_time = time.perf_counter()
+    window_start, last_time = 0, time.perf_counter()
     for step in range(1, config.predictor_steps + 1):
-        for group in optimizer.param_groups:
-            group["lr"] = phase.learning_rate_at(step)
-        episodes, kept, steps = data.window_indices(config.predictor_batch_size, length, rng, model.config.frameskip)
-        actions = torch.from_numpy(data.actions[episodes[:, None], steps]).float()
-        terms = objective.prediction_terms(
-            latents[episodes[:, None], kept], actions.reshape(len(episodes), length - 1, -1)
-        )
+        episodes, kept, actions = data.sample_windows(config.predictor_batch_size, length, rng, model.config.frameskip)
+        terms = objective.prediction_terms(latents[episodes[:, None], kept], torch.from_numpy(actions).float())
         loss = sum(terms.values(), torch.zeros(()))
-        if not math.isfinite(loss.item()):
-            raise TrainingError(f"predictor loss became {loss.item()} at step {config.steps + step}; {out} is kept")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(parameters, 1.0)
-        optimizer.step()
+        failed = f"at step {config.steps + step} (predictor phase); the checkpoint in {out} is kept"
+        _descend(optimizer, parameters, loss, phase.learning_rate_at(step), failed)
         if step % config.log_every == 0 or step == config.predictor_steps:
             now = time.perf_counter()
             metrics = {k: v.item() for k, v in terms.items()} | {"total": loss.item()}
-            metrics["steps_per_s"] = config.log_every / (now - last_time)
-            last_time = now
+            metrics["steps_per_s"] = (step - window_start) / (now - last_time)
+            window_start, last_time = step, now
             if on_log:
                 on_log(config.steps + step, metrics)
-    model.save(out, step=last, **(metadata or {}), train=asdict(config))
+    model.save(out, step=config.total_steps, **(metadata or {}), train=asdict(config))
     return metrics
