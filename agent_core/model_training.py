@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,17 @@ from world_model.config import train_config_from_dict
 from world_model.pixel_baseline import train_pixel_baseline
 from world_model.probes import fit_probes
 from world_model.surprise import ErrorModel
-from world_model.training import TrainingData, distributed_context, refine_predictor, train
+from world_model.training import (
+    LatentEpisodes,
+    TrainingData,
+    distributed_context,
+    predictor_phase_done,
+    refine_predictor,
+    train,
+)
+
+PREDICTOR_SEED = 3_000_000  # training from 0, benchmarks from 100_000, calibration from 2_000_000
+CHUNK_EPISODES = 1000  # episodes held as frames at once (1,000 bounce clips: 600 MB)
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,12 @@ class Recipe:
     def train_config(self, overrides: Mapping[str, Any] | None = None, source: str = "recipe") -> TrainConfig:
         """The recipe's training settings with `overrides` (from the config file `source`) on top."""
         return train_config_from_dict({**self.train, **(overrides or {})}, source)
+
+    def predictor_clips(self, episodes: int) -> CollectionSpec:
+        """`episodes` more of the first collection's kind for the predictor phase, from seeds no
+        other collection, the calibration or the benchmarks use; simulated a chunk at a time."""
+        first = self.collections[0]
+        return replace(first, episodes=episodes, seed=PREDICTOR_SEED, episodes_per_shard=CHUNK_EPISODES)
 
 
 RECIPES = {
@@ -133,6 +149,19 @@ def fit_world_probes(model: WorldModel, data: TrainingData, seed: int = 0) -> di
     return fit_probes(model, data.frames[order], data.actions[order], {k: v[order] for k, v in data.states.items()})
 
 
+def episode_chunks(spec: CollectionSpec) -> Iterator[TrainingData]:
+    """The episodes of `spec`, simulated a shard at a time and never written to disk."""
+    for index in range(spec.shard_count):
+        episodes = [
+            run_episode(spec.world, spec.policy, seed, spec.steps, spec.noise) for seed in spec.shard_seeds(index)
+        ]
+        yield TrainingData(
+            np.stack([e.frames for e in episodes]),
+            np.stack([e.actions for e in episodes]),
+            {key: np.stack([e.states[key] for e in episodes]) for key in episodes[0].states},
+        )
+
+
 def calibrate_surprise(model: WorldModel) -> dict[str, float]:
     """Fit the model's error model on the recipe's held-out calibration episodes, and put the
     alert threshold in the far tail of their surprise.
@@ -140,15 +169,12 @@ def calibrate_surprise(model: WorldModel) -> dict[str, float]:
     Only trusted predictions count (from `first_surprise_step` on; before it an MLP sees a
     padded history, no velocities yet): the agent raises no alarm on the others (nor does the
     benchmark score them), so their larger errors must not shape the error model."""
-    spec = recipe(model.config.world).calibration
     skip = model.config.first_surprise_step
     residuals = torch.cat(
         [
-            model.prediction_residuals(episode.frames, episode.actions)[skip:]
-            for episode in (
-                run_episode(spec.world, spec.policy, spec.seed + i, spec.steps, spec.noise)
-                for i in range(spec.episodes)
-            )
+            model.prediction_residuals(frames, actions)[skip:]
+            for chunk in episode_chunks(recipe(model.config.world).calibration)
+            for frames, actions in zip(chunk.frames, chunk.actions, strict=True)
         ]
     )
     model.error_model = ErrorModel.fit(residuals)
@@ -161,6 +187,15 @@ def calibrate_surprise(model: WorldModel) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class TrainingProgress:
+    """What a long training run reports as it goes (each callback optional)."""
+
+    on_step: Callable[[int, dict[str, float]], None] | None = None  # JEPA step (both phases), metrics
+    on_clips: Callable[[int, int], None] | None = None  # predictor-phase episodes encoded, of how many
+    on_baseline_step: Callable[[int, dict[str, float]], None] | None = None  # pixel baseline step, metrics
+
+
 def train_world_model(
     world: str,
     data: TrainingData,
@@ -169,22 +204,24 @@ def train_world_model(
     model_overrides: dict[str, Any] | None = None,
     train_config: TrainConfig | None = None,
     command: str = "",
-    on_log: Callable[[int, dict[str, float]], None] | None = None,
     baseline: bool = False,
-    on_baseline_log: Callable[[int, dict[str, float]], None] | None = None,
+    progress: TrainingProgress | None = None,
 ) -> tuple[WorldModel, dict[str, float]]:
     """Train (jointly, then the predictor alone if the config asks), fit probes on held-out
     frames, calibrate surprise, and save the checkpoint; with `baseline`, also train the
     pixel-space baseline on the same data for as many steps as both phases."""
+    progress = progress or TrainingProgress()
     model = new_model(world, model_overrides)
     config = train_config or recipe(world).train_config()
     started = time.perf_counter()
     record = {"command": command, "data_manifest_sha256": data_hash}
-    metrics = train(model, data, config, out, record, on_log)
+    metrics = train(model, data, config, out, record, progress.on_step)
     if distributed_context()[0] != 0:  # under torchrun the first process finishes and writes the checkpoint
         return model, metrics
-    refined = refine_predictor(model, data, config, out, record, on_log)
-    metrics |= {f"refined_{name}": value for name, value in refined.items()}
+    if not predictor_phase_done(model, config):
+        episodes = _predictor_episodes(model, data, config, progress.on_clips)
+        refined = refine_predictor(model, episodes, config, out, record, progress.on_step)
+        metrics |= {f"refined_{name}": value for name, value in refined.items()}
     wall = time.perf_counter() - started
     r2 = fit_world_probes(model, data, config.seed)
     calibration = calibrate_surprise(model)
@@ -199,14 +236,13 @@ def train_world_model(
     if baseline:
         started = time.perf_counter()
         pixel = train_pixel_baseline(
-            data,
+            _baseline_schedule(world, data, config),
             model.config.history,
             model.config.action_dim,
             model.config.frameskip,
-            config.total_steps,  # as many optimiser steps as the JEPA took
             config.batch_size,
             config.seed,
-            on_log=on_baseline_log,
+            on_log=progress.on_baseline_step,
         )
         pixel.save(out)
         metrics["pixel_baseline_wall_s"] = round(time.perf_counter() - started, 1)
@@ -216,3 +252,43 @@ def train_world_model(
         **calibration,
         "train_wall_s": wall,
     }
+
+
+def _predictor_parts(world: str, data: TrainingData, config: TrainConfig) -> Iterable[TrainingData]:
+    """The predictor phase's episodes: fresh ones, simulated a chunk at a time, when the config
+    asks for them; else the joint phase's."""
+    if config.predictor_episodes == 0:
+        return [data]
+    return episode_chunks(recipe(world).predictor_clips(config.predictor_episodes))
+
+
+def _predictor_episodes(
+    model: WorldModel, data: TrainingData, config: TrainConfig, on_clips: Callable[[int, int], None] | None
+) -> LatentEpisodes:
+    """The predictor phase's episodes encoded by the trained encoder, reporting as it goes."""
+    total = config.predictor_episodes or len(data.frames)
+
+    def reported() -> Iterator[TrainingData]:
+        done = 0
+        for part in _predictor_parts(model.config.world, data, config):
+            yield part  # encoded before the next one is asked for
+            done += len(part.frames)
+            if on_clips is not None:
+                on_clips(done, total)
+
+    return LatentEpisodes.encode(model, reported())
+
+
+def _baseline_schedule(world: str, data: TrainingData, config: TrainConfig) -> Iterator[tuple[TrainingData, int]]:
+    """The JEPA's data for the baseline, with as many optimiser steps on each part as the JEPA
+    took: the joint phase's episodes, then the predictor phase's (chunk by chunk, its steps
+    shared out by episodes)."""
+    if config.predictor_episodes == 0:
+        yield data, config.total_steps
+        return
+    yield data, config.steps
+    done = 0
+    for chunk in _predictor_parts(world, data, config):
+        share = round((done + len(chunk.frames)) * config.predictor_steps / config.predictor_episodes)
+        yield chunk, share - round(done * config.predictor_steps / config.predictor_episodes)
+        done += len(chunk.frames)

@@ -27,6 +27,7 @@ def train_command(
 ) -> None:
     """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
     from agent_core.model_training import (
+        TrainingProgress,
         default_datasets,
         load_training_data,
         model_config,
@@ -45,7 +46,7 @@ def train_command(
     with progress() as bar:
         task = bar.add_task(f"train {world}", total=train_config.total_steps, status="")
 
-        def on_log(step: int, metrics: dict[str, float]) -> None:
+        def on_step(step: int, metrics: dict[str, float]) -> None:
             shown = " ".join(
                 f"{k}={v:.3g}"
                 for k, v in metrics.items()
@@ -53,13 +54,19 @@ def train_command(
             )
             bar.update(task, completed=step, status=shown)
 
+        clips_task = bar.add_task("predictor-phase clips", total=None, status="", visible=False)
+
+        def on_clips(done: int, total: int) -> None:
+            bar.update(clips_task, completed=done, total=total, visible=True)
+
         pixel_task = bar.add_task("pixel baseline", total=train_config.total_steps, status="", visible=baseline)
 
-        def on_baseline_log(step: int, metrics: dict[str, float]) -> None:
+        def on_baseline_step(step: int, metrics: dict[str, float]) -> None:
             bar.update(pixel_task, completed=step, status=f"pixel_mse={metrics['pixel_mse']:.3g}")
 
+        reports = TrainingProgress(on_step, on_clips, on_baseline_step)
         _, metrics = train_world_model(
-            world, training_data, digest, out_dir, overrides, train_config, command, on_log, baseline, on_baseline_log
+            world, training_data, digest, out_dir, overrides, train_config, command, baseline, reports
         )
     print_json(metrics)
     err.print(f"checkpoint written to {out_dir}")

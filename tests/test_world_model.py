@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from agent_core.data import CollectionSpec, collect_dataset
-from agent_core.model_training import load_training_data, new_model, recipe, train_world_model
+from agent_core.model_training import TrainingProgress, load_training_data, new_model, recipe, train_world_model
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
 from world_model.config import load_config_file
 from world_model.errors import ModelInputError
@@ -23,7 +23,7 @@ from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.probes import fit_probes, imagined_latents
 from world_model.regularizers import covariance_term, effective_rank, motion_variance_term, sigreg, variance_term
 from world_model.surprise import ErrorModel
-from world_model.training import TrainingData, refine_predictor, train
+from world_model.training import LatentEpisodes, TrainingData, refine_predictor, train
 
 TINY = {"channels": (8, 8, 8, 8), "latent_dim": 16, "predictor_hidden": 32, "frameskip": 2}
 
@@ -223,16 +223,62 @@ def test_predictor_phase_trains_the_predictor_alone_then_counts_as_done(tiny_dat
     encoder = {k: v.clone() for k, v in model.encoder.state_dict().items()}
     predictor = {k: v.clone() for k, v in model.predictor.state_dict().items()}
     logged: list[int] = []
-    refine_predictor(model, data, config, tmp_path / "ck", on_log=lambda step, metrics: logged.append(step))
+    episodes = LatentEpisodes.encode(model, [data])
+    refine_predictor(model, episodes, config, tmp_path / "ck", on_log=lambda step, metrics: logged.append(step))
     assert logged == [14, 24, 34]  # numbered after the joint phase's steps, as the progress bar counts
     saved = WorldModel.load(tmp_path / "ck")
     assert saved.metadata["step"] == 34
     for name, weights in encoder.items():
         torch.testing.assert_close(saved.encoder.state_dict()[name], weights)
     assert any(not torch.equal(saved.predictor.state_dict()[name], w) for name, w in predictor.items())
-    assert refine_predictor(saved, data, config, tmp_path / "ck") == {}
+    assert refine_predictor(saved, episodes, config, tmp_path / "ck") == {}
     with pytest.raises(ModelInputError, match="predictor_steps >= 0"):
         TrainConfig(predictor_steps=-1)
+
+
+def test_latent_episodes_hold_kept_frames_and_sample_consecutive_windows(tiny_data):
+    data, _ = tiny_data
+    model = new_model("tworooms", TINY)
+    episodes = LatentEpisodes.encode(model, [TrainingData(data.frames[:3], data.actions[:3], {}), data])
+    steps = (data.frames.shape[1] + 1) // 2  # frameskip 2
+    assert episodes.latents.shape == (3 + len(data.frames), steps, 16)
+    assert episodes.actions.shape == (3 + len(data.frames), steps - 1, 4)
+    torch.testing.assert_close(episodes.latents[3, 1], model.encode(data.frames[0, 2:3])[0])
+    z, actions = episodes.sample(5, 4, np.random.default_rng(0))
+    assert z.shape == (5, 4, 16) and actions.shape == (5, 3, 4)
+    # Every window is four consecutive model steps of one episode, with the actions between them.
+    for window, taken in zip(z, actions, strict=True):
+        found = (episodes.latents == window[0]).all(-1).nonzero()
+        episode, start = found[0].tolist()
+        torch.testing.assert_close(episodes.latents[episode, start : start + 4], window)
+        torch.testing.assert_close(episodes.actions[episode, start : start + 3], taken)
+    with pytest.raises(TrainingError, match=f"episodes have {steps} model steps; windows need {steps + 1}"):
+        episodes.sample(2, steps + 1, np.random.default_rng(0))
+
+
+def test_predictor_phase_on_fresh_episodes_reports_them_and_baseline_matches_its_steps(tiny_data, tmp_path):
+    data, digest = tiny_data
+    config = TrainConfig(steps=4, batch_size=4, predictor_steps=6, predictor_batch_size=4, predictor_episodes=3)
+    clips: list[tuple[int, int]] = []
+    baseline_steps: list[int] = []
+    reports = TrainingProgress(
+        on_clips=lambda done, total: clips.append((done, total)),
+        on_baseline_step=lambda step, metrics: baseline_steps.append(step),
+    )
+    _, metrics = train_world_model(
+        "tworooms",
+        data,
+        digest,
+        tmp_path / "ck",
+        {**TINY, "predictor": "gru", "history": 4},
+        config,
+        baseline=True,
+        progress=reports,
+    )
+    assert clips == [(3, 3)]
+    assert baseline_steps[-1] == config.total_steps == 10
+    assert WorldModel.load(tmp_path / "ck").metadata["step"] == 10 and "refined_prediction" in metrics
+    assert (tmp_path / "ck" / "pixel.safetensors").exists()
 
 
 def test_recurrent_rollout_must_start_inside_the_window(tiny_data, tmp_path):
@@ -327,11 +373,10 @@ def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, t
     data, _ = tiny_data
     logged: list[tuple[int, float]] = []
     pixel = train_pixel_baseline(
-        data,
+        [(data, 4), (data, 2)],  # six steps, in two parts
         history,
         4,  # two 2-d actions per model step
         2,
-        steps=6,
         batch_size=4,
         on_log=lambda step, m: logged.append((step, m["pixel_mse"])),
         log_every=3,

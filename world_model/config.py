@@ -78,12 +78,17 @@ class TrainConfig:
     log_every: int = 25
     predictor_steps: int = 0  # then this many steps of the predictor alone on frozen latents
     predictor_batch_size: int = 128
+    # Fresh episodes (other seeds) the predictor phase trains on, kept as latents only; with 0
+    # it trains on the joint phase's episodes.
+    predictor_episodes: int = 0
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in ("constant", "cosine"):
             raise ModelInputError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
-        if self.predictor_steps < 0 or self.predictor_batch_size < 1:
-            raise ModelInputError("predictor_steps >= 0 and predictor_batch_size >= 1 are required")
+        if self.predictor_steps < 0 or self.predictor_batch_size < 1 or self.predictor_episodes < 0:
+            raise ModelInputError(
+                "predictor_steps >= 0, predictor_batch_size >= 1 and predictor_episodes >= 0 are required"
+            )
 
     @property
     def total_steps(self) -> int:

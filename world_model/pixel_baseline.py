@@ -8,7 +8,7 @@ notice impossible events, instead of assuming it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -101,31 +101,38 @@ class PixelPredictor(nn.Module):
 
 
 def train_pixel_baseline(
-    data: TrainingData,
+    schedule: Iterable[tuple[TrainingData, int]],
     history: int,
     action_dim: int,
     frameskip: int,
-    steps: int,
     batch_size: int = 32,
     seed: int = 0,
     window: int = 6,
     on_log: Callable[[int, dict[str, float]], None] | None = None,
     log_every: int = 25,
 ) -> PixelPredictor:
-    """Fit the baseline on the JEPA's data with the same windows and number of steps (each window
-    at least `history + 1` frames: one target after a full history); `on_log(step, {"pixel_mse":
-    ...})` reports progress as training does."""
+    """Fit the baseline on the JEPA's data for as many steps: `schedule` gives each part of the
+    data with the steps taken on it (the joint phase's data, then the predictor phase's, in
+    chunks when they are too many clips to hold as frames). Each window is at least
+    `history + 1` frames: one target after a full history. `on_log(step, {"pixel_mse": ...})`
+    reports progress as training does."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = PixelPredictor(history, action_dim, frameskip)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     window = max(window, history + 1)
-    for step in range(1, steps + 1):
-        frames, actions = data.sample(batch_size, window, rng, frameskip)
-        loss = model.loss(torch.from_numpy(frames), torch.from_numpy(actions).float())
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        if on_log is not None and (step % log_every == 0 or step == steps):
-            on_log(step, {"pixel_mse": loss.item()})
+    step, logged, mse = 0, 0, float("nan")
+    for data, steps in schedule:
+        for _ in range(steps):
+            frames, actions = data.sample(batch_size, window, rng, frameskip)
+            loss = model.loss(torch.from_numpy(frames), torch.from_numpy(actions).float())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step, mse = step + 1, loss.item()
+            if on_log is not None and step % log_every == 0:
+                on_log(step, {"pixel_mse": mse})
+                logged = step
+    if on_log is not None and logged != step:
+        on_log(step, {"pixel_mse": mse})
     return model.eval()

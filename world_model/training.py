@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from torch import nn
 
 from world_model.config import TrainConfig
 from world_model.errors import TrainingError
-from world_model.model import WorldModel, to_pixels
+from world_model.model import WorldModel, model_steps, to_pixels
 from world_model.networks import RecurrentPredictor
 from world_model.regularizers import (
     covariance_term,
@@ -40,6 +40,20 @@ from world_model.regularizers import (
 OPTIMIZER_FILE = "optimizer.safetensors"
 
 
+def window_length(model: WorldModel, train: TrainConfig) -> int:
+    """Model steps per training window. An MLP predictor needs a full history before each of its
+    targets; a recurrent one is trained on every prefix of a window as long as its history, plus
+    the next latent."""
+    if model.config.predictor != "gru":
+        return model.config.history + train.rollout_steps + 2
+    if train.rollout_steps >= model.config.history:
+        raise TrainingError(
+            f"a GRU predictor's rollout starts inside its window of {model.config.history} latents: "
+            f"rollout_steps ({train.rollout_steps}) must be below history"
+        )
+    return model.config.history + 1
+
+
 @dataclass(frozen=True)
 class TrainingData:
     frames: np.ndarray  # [N, T, 64, 64, 3] uint8
@@ -47,17 +61,8 @@ class TrainingData:
     states: dict[str, np.ndarray]  # [N, T, ...]
 
     def window_length(self, model: WorldModel, train: TrainConfig) -> int:
-        """An MLP predictor needs a full history before each of its targets; a recurrent one
-        is trained on every prefix of a window as long as its history, plus the next latent."""
-        if model.config.predictor == "gru":
-            length = model.config.history + 1
-            if train.rollout_steps >= length - 1:
-                raise TrainingError(
-                    f"a GRU predictor's rollout starts inside its window of {model.config.history} latents: "
-                    f"rollout_steps ({train.rollout_steps}) must be below history"
-                )
-        else:
-            length = model.config.history + train.rollout_steps + 2
+        """`window_length`, checked against the length of these episodes."""
+        length = window_length(model, train)
         span = (length - 1) * model.config.frameskip + 1
         if span > self.frames.shape[1]:
             raise TrainingError(f"episodes have {self.frames.shape[1]} frames; windows need {span}")
@@ -68,20 +73,47 @@ class TrainingData:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Random windows of `length` frames `frameskip` apart; the actions between two kept
         frames are concatenated into one action block [B, length-1, A * frameskip]."""
-        episodes, kept, actions = self.sample_windows(batch, length, rng, frameskip)
-        return self.frames[episodes[:, None], kept], actions
-
-    def sample_windows(
-        self, batch: int, length: int, rng: np.random.Generator, frameskip: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Random windows as indices: episode [B] and kept frames [B, length], with the action
-        blocks between the kept frames [B, length-1, A * frameskip] (for frames or their latents)."""
         span = (length - 1) * frameskip
         episodes = rng.integers(0, len(self.frames), batch)
         starts = rng.integers(0, self.frames.shape[1] - span, batch)
         steps = starts[:, None] + np.arange(span)
         actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
-        return episodes, starts[:, None] + np.arange(length) * frameskip, actions
+        return self.frames[episodes[:, None], starts[:, None] + np.arange(length) * frameskip], actions
+
+
+@dataclass(frozen=True)
+class LatentEpisodes:
+    """Episodes as the model steps through them, encoded once by a frozen encoder: latents of
+    every kept frame [N, n, D] and the action blocks between them [N, n-1, A * frameskip].
+
+    Forty-odd floats a step instead of a 64x64 frame: the predictor phase can hold far more
+    episodes than the joint phase (20,000 bounce clips take 90 MB here, 6 GB as frames)."""
+
+    latents: torch.Tensor
+    actions: torch.Tensor
+
+    @classmethod
+    def encode(cls, model: WorldModel, parts: Iterable[TrainingData]) -> LatentEpisodes:
+        """Encode `parts` (datasets, or chunks of one too large to hold as frames) with `model`."""
+        latents, actions = [], []
+        model.eval()
+        with torch.inference_mode():
+            for part in parts:
+                for frames, taken in zip(part.frames, part.actions, strict=True):
+                    kept, blocks = model_steps(frames, taken, model.config.frameskip)
+                    latents.append(model.encode(kept))
+                    actions.append(blocks)
+        return cls(torch.stack(latents), torch.stack(actions))
+
+    def sample(self, batch: int, length: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Random windows of `length` consecutive model steps: latents [B, L, D], actions [B, L-1, A*k]."""
+        if length > self.latents.shape[1]:
+            raise TrainingError(f"episodes have {self.latents.shape[1]} model steps; windows need {length}")
+        episodes = torch.from_numpy(rng.integers(0, len(self.latents), batch))[:, None]
+        steps = torch.from_numpy(rng.integers(0, self.latents.shape[1] - length + 1, batch))[:, None] + torch.arange(
+            length
+        )
+        return self.latents[episodes, steps], self.actions[episodes, steps[:, :-1]]
 
 
 class JEPALoss(nn.Module):
@@ -241,30 +273,33 @@ def train(
     return metrics
 
 
+def predictor_phase_done(model: WorldModel, config: TrainConfig) -> bool:
+    """True when `config` asks for no predictor phase or `model` has been through it."""
+    return config.predictor_steps == 0 or model.metadata.get("step", 0) >= config.total_steps
+
+
 def refine_predictor(
     model: WorldModel,
-    data: TrainingData,
+    episodes: LatentEpisodes,
     config: TrainConfig,
     out: Path,
     metadata: dict[str, Any] | None = None,
     on_log: Callable[[int, dict[str, float]], None] | None = None,
 ) -> dict[str, float]:
-    """The second phase: `config.predictor_steps` steps of the predictor alone on frozen latents.
+    """The second phase: `config.predictor_steps` steps of the predictor alone on `episodes`,
+    latents of the model's own (now frozen) encoder.
 
     Joint training ends while the predictor is still learning what happens in a few frames of a
-    clip (a ball coming out from behind the occluder, a bounce); with the encoder frozen the
-    latents are computed once and a step costs a small fraction of a joint one, so the predictor
-    gets many more, larger batches. No regulariser is needed: the latents cannot collapse. The
-    phase is short and writes its checkpoint at the end (an interrupted one starts again).
+    clip (a ball coming out from behind the occluder, a bounce); with the encoder frozen a step
+    costs a small fraction of a joint one and an episode a few hundred bytes, so the predictor
+    gets many more, larger batches from many more episodes. No regulariser is needed: the latents
+    cannot collapse. The phase writes its checkpoint at the end (an interrupted one starts again).
     """
-    if config.predictor_steps == 0 or model.metadata.get("step", 0) >= config.total_steps:
+    if predictor_phase_done(model, config):
         return {}
     torch.manual_seed(config.seed + 1)
     rng = np.random.default_rng(config.seed + 1)
-    length = data.window_length(model, config)
-    model.eval()
-    with torch.inference_mode():
-        latents = torch.stack([model.encode(episode) for episode in data.frames])  # [N, T, D]
+    length = window_length(model, config)
     objective = JEPALoss(model, config.rollout_steps)
     parameters = list(model.predictor.parameters())
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -272,8 +307,7 @@ def refine_predictor(
     metrics: dict[str, float] = {}
     window_start, last_time = 0, time.perf_counter()
     for step in range(1, config.predictor_steps + 1):
-        episodes, kept, actions = data.sample_windows(config.predictor_batch_size, length, rng, model.config.frameskip)
-        terms = objective.prediction_terms(latents[episodes[:, None], kept], torch.from_numpy(actions).float())
+        terms = objective.prediction_terms(*episodes.sample(config.predictor_batch_size, length, rng))
         loss = sum(terms.values(), torch.zeros(()))
         failed = f"at step {config.steps + step} (predictor phase); the checkpoint in {out} is kept"
         _descend(optimizer, parameters, loss, phase.learning_rate_at(step), failed)
@@ -284,5 +318,6 @@ def refine_predictor(
             window_start, last_time = step, now
             if on_log:
                 on_log(config.steps + step, metrics)
+    model.eval()
     model.save(out, step=config.total_steps, **(metadata or {}), train=asdict(config))
     return metrics
