@@ -139,6 +139,11 @@ def test_error_model_measures_errors_against_ordinary_ones():
     assert along_quiet > 3 * along_noisy
     with pytest.raises(ValueError, match="more residuals than dimensions"):
         ErrorModel.fit(torch.randn(3, 4))
+    # Shrunk all the way, it weighs every direction alike: the Euclidean norm, rescaled.
+    euclidean = ErrorModel.fit(ordinary, shrinkage=1.0)
+    assert euclidean.distance(1.0 + step[0]) == pytest.approx(euclidean.distance(1.0 + step[2]).item())
+    with pytest.raises(ValueError, match="shrinkage must be between 0 and 1"):
+        ErrorModel.fit(ordinary, shrinkage=1.5)
 
 
 def test_recurrent_predictor_reads_every_prefix_at_once_and_never_looks_ahead():

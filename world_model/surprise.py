@@ -15,7 +15,8 @@ import torch
 
 # The sample covariance of a few thousand residuals in 64-128 dimensions is near-singular in its
 # quietest directions; pulling it slightly toward its mean variance keeps the inverse sane.
-# 0.003-0.03 gave the same benchmark figures (README, "World model").
+# 0.003-0.03 gave the same tworooms figures (README, "World model"). At 1 the distance is the
+# Euclidean one, rescaled.
 SHRINKAGE = 0.01
 
 
@@ -27,15 +28,18 @@ class ErrorModel:
     whitener: torch.Tensor  # [D, D] lower-triangular L with L L^T = inverse covariance
 
     @classmethod
-    def fit(cls, residuals: torch.Tensor) -> ErrorModel:
+    def fit(cls, residuals: torch.Tensor, shrinkage: float = SHRINKAGE) -> ErrorModel:
         """Fit on residuals [N, D] of episodes the model did not train on (on training data the
-        residuals are smaller than the model will ever see again)."""
+        residuals are smaller than the model will ever see again), the covariance pulled toward
+        its mean variance by `shrinkage` (0: none, 1: all the way)."""
         if residuals.ndim != 2 or len(residuals) <= residuals.shape[1]:
             raise ValueError(f"need more residuals than dimensions to fit an error model, got {list(residuals.shape)}")
+        if not 0 <= shrinkage <= 1:
+            raise ValueError(f"shrinkage must be between 0 and 1, got {shrinkage}")
         residuals = residuals.double()
         covariance = torch.cov(residuals.T)
         isotropic = covariance.diagonal().mean() * torch.eye(len(covariance), dtype=covariance.dtype)
-        shrunk = (1 - SHRINKAGE) * covariance + SHRINKAGE * isotropic
+        shrunk = (1 - shrinkage) * covariance + shrinkage * isotropic
         whitener = torch.linalg.cholesky(torch.linalg.inv(shrunk))
         return cls(residuals.mean(0).float(), whitener.float())
 

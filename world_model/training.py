@@ -293,14 +293,17 @@ def refine_predictor(
     clip (a ball coming out from behind the occluder, a bounce); with the encoder frozen a step
     costs a small fraction of a joint one and an episode a few hundred bytes, so the predictor
     gets many more, larger batches from many more episodes. No regulariser is needed: the latents
-    cannot collapse. The phase writes its checkpoint at the end (an interrupted one starts again).
+    cannot collapse. The loss is teacher-forced prediction only: a recurrent predictor's rollout
+    re-reads its window for every imagined step, which tripled the cost of a step, and the joint
+    phase has already trained it. The phase writes its checkpoint at the end (an interrupted one
+    starts again).
     """
     if predictor_phase_done(model, config):
         return {}
     torch.manual_seed(config.seed + 1)
     rng = np.random.default_rng(config.seed + 1)
-    length = window_length(model, config)
-    objective = JEPALoss(model, config.rollout_steps)
+    length = window_length(model, replace(config, rollout_steps=0))
+    objective = JEPALoss(model, rollout_steps=0)
     parameters = list(model.predictor.parameters())
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     phase = replace(config, steps=config.predictor_steps, warmup_steps=0, lr_schedule="cosine")
