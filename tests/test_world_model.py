@@ -141,7 +141,8 @@ def test_error_model_measures_errors_against_ordinary_ones():
         ErrorModel.fit(torch.randn(3, 4))
     # Shrunk all the way, it weighs every direction alike: the Euclidean norm, rescaled.
     euclidean = ErrorModel.fit(ordinary, shrinkage=1.0)
-    assert euclidean.distance(1.0 + step[0]) == pytest.approx(euclidean.distance(1.0 + step[2]).item())
+    centre = euclidean.mean
+    assert euclidean.distance(centre + step[0]) == pytest.approx(euclidean.distance(centre + step[2]).item())
     with pytest.raises(ValueError, match="shrinkage must be between 0 and 1"):
         ErrorModel.fit(ordinary, shrinkage=1.5)
 
