@@ -202,5 +202,6 @@ def bench_surprise(
                 "probe_r2": model.metadata.get("probe_r2", {}),
                 "train_wall_s": model.metadata.get("train_wall_s"),
                 "train_steps_per_s": model.metadata.get("final_metrics", {}).get("steps_per_s"),
+                "predictor_steps_per_s": model.metadata.get("final_metrics", {}).get("refined_steps_per_s"),
             }
     print_report(report, as_json)
