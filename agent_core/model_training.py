@@ -27,6 +27,7 @@ from world_model.surprise import SHRINKAGE, ErrorModel
 from world_model.training import (
     LatentEpisodes,
     TrainingData,
+    adopt_predictor_history,
     distributed_context,
     predictor_phase_done,
     refine_predictor,
@@ -222,6 +223,7 @@ def train_world_model(
     metrics = train(model, data, config, out, record, progress.on_step)
     if distributed_context()[0] != 0:  # under torchrun the first process finishes and writes the checkpoint
         return model, metrics
+    adopt_predictor_history(model, config)  # also when a finished run is resumed for its probes
     if not predictor_phase_done(model, config):
         episodes = _predictor_episodes(model, data, config, progress.on_clips)
         refined = refine_predictor(model, episodes, config, out, record, progress.on_step)

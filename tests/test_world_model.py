@@ -238,8 +238,9 @@ def test_predictor_phase_trains_the_predictor_alone_then_counts_as_done(tiny_dat
         torch.testing.assert_close(saved.encoder.state_dict()[name], weights)
     assert any(not torch.equal(saved.predictor.state_dict()[name], w) for name, w in predictor.items())
     assert refine_predictor(saved, episodes, config, tmp_path / "ck") == {}
-    with pytest.raises(ModelInputError, match="predictor_steps >= 0"):
-        TrainConfig(predictor_steps=-1)
+    for setting in ("predictor_steps", "predictor_episodes", "predictor_history"):
+        with pytest.raises(ModelInputError, match="predictor_history >= 0"):
+            TrainConfig(**{setting: -1})
 
 
 def test_latent_episodes_hold_kept_frames_and_sample_consecutive_windows(tiny_data):
@@ -285,6 +286,19 @@ def test_predictor_phase_on_fresh_episodes_reports_them_and_baseline_matches_its
     assert baseline_steps[-1] == config.total_steps == 10
     assert WorldModel.load(tmp_path / "ck").metadata["step"] == 10 and "refined_prediction" in metrics
     assert (tmp_path / "ck" / "pixel.safetensors").exists()
+
+
+def test_predictor_history_lengthens_the_phase_windows_and_stays_with_the_checkpoint(tiny_data, tmp_path):
+    data, digest = tiny_data
+    settings = {**TINY, "predictor": "gru", "history": 4, "surprise_from": 2}
+    config = TrainConfig(steps=4, batch_size=4, predictor_steps=6, predictor_batch_size=4, predictor_history=8)
+    model, _ = train_world_model("tworooms", data, digest, tmp_path / "ck", settings, config)
+    assert model.config.history == 8 and WorldModel.load(tmp_path / "ck").config.history == 8
+    resumed, _ = train_world_model("tworooms", data, digest, tmp_path / "ck", settings, config)  # finished: probes only
+    assert resumed.config.history == 8
+    mlp = new_model("tworooms", TINY)
+    with pytest.raises(TrainingError, match="predictor_history needs a GRU predictor"):
+        refine_predictor(mlp, LatentEpisodes.encode(mlp, [data]), config, tmp_path / "mlp")
 
 
 def test_recurrent_rollout_must_start_inside_the_window(tiny_data, tmp_path):

@@ -81,13 +81,20 @@ class TrainConfig:
     # Fresh episodes (other seeds) the predictor phase trains on, kept as latents only; with 0
     # it trains on the joint phase's episodes.
     predictor_episodes: int = 0
+    # A recurrent predictor's history from the predictor phase on (its windows are one longer, and
+    # the checkpoint predicts from that many latents); 0 keeps the model's. Longer windows make a
+    # joint step dearer but a phase step cheap.
+    predictor_history: int = 0
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in ("constant", "cosine"):
             raise ModelInputError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
-        if self.predictor_steps < 0 or self.predictor_batch_size < 1 or self.predictor_episodes < 0:
+        if (
+            min(self.predictor_steps, self.predictor_episodes, self.predictor_history) < 0
+            or self.predictor_batch_size < 1
+        ):
             raise ModelInputError(
-                "predictor_steps >= 0, predictor_batch_size >= 1 and predictor_episodes >= 0 are required"
+                "predictor_steps, predictor_episodes and predictor_history >= 0 and predictor_batch_size >= 1 are required"
             )
 
     @property

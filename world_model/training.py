@@ -273,6 +273,16 @@ def train(
     return metrics
 
 
+def adopt_predictor_history(model: WorldModel, config: TrainConfig) -> None:
+    """From the predictor phase on, a recurrent predictor reads `config.predictor_history`
+    latents (when set): the checkpoint is saved, probed and calibrated with it."""
+    if not config.predictor_history or config.predictor_history == model.config.history:
+        return
+    if model.config.predictor != "gru":
+        raise TrainingError("predictor_history needs a GRU predictor (an MLP's input size is its history)")
+    model.config = replace(model.config, history=config.predictor_history)
+
+
 def predictor_phase_done(model: WorldModel, config: TrainConfig) -> bool:
     """True when `config` asks for no predictor phase or `model` has been through it."""
     return config.predictor_steps == 0 or model.metadata.get("step", 0) >= config.total_steps
@@ -298,6 +308,7 @@ def refine_predictor(
     phase has already trained it. The phase writes its checkpoint at the end (an interrupted one
     starts again).
     """
+    adopt_predictor_history(model, config)
     if predictor_phase_done(model, config):
         return {}
     torch.manual_seed(config.seed + 1)
