@@ -110,9 +110,8 @@ class LatentEpisodes:
         if length > self.latents.shape[1]:
             raise TrainingError(f"episodes have {self.latents.shape[1]} model steps; windows need {length}")
         episodes = torch.from_numpy(rng.integers(0, len(self.latents), batch))[:, None]
-        steps = torch.from_numpy(rng.integers(0, self.latents.shape[1] - length + 1, batch))[:, None] + torch.arange(
-            length
-        )
+        starts = torch.from_numpy(rng.integers(0, self.latents.shape[1] - length + 1, batch))
+        steps = starts[:, None] + torch.arange(length)
         return self.latents[episodes, steps], self.actions[episodes, steps[:, :-1]]
 
 
