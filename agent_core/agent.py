@@ -216,9 +216,12 @@ class Agent:
         return turn
 
     def wait(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
+        """Let `steps` steps pass doing nothing (fewer if asked to stop), watching for surprises."""
+        self._stop = False
         turn = TurnResult(text=f"wait {steps}")
-        turn.steps = [self._step(self._zero_action, on_step) for _ in range(steps)]
-        turn.reply = self._surprise_reply(turn.steps, None) or f"I waited {steps} steps."
+        while len(turn.steps) < steps and not self._stop:
+            turn.steps.append(self._step(self._zero_action, on_step))
+        turn.reply = self._surprise_reply(turn.steps, None) or f"I waited {len(turn.steps)} steps."
         return turn
 
     def inject(

@@ -27,10 +27,31 @@ HELP = """commands:
   /world             where the agent is and what it sees
   /memory            the most recent memories
   /surprise          the surprise curve and the alert threshold
+  /wait [N]          let N steps pass, doing nothing but watch (default {default_wait}, at most {max_wait})
   /inject EVENT [OBJECT]   make the world do something (im)possible: {events}
   /reset             start a new episode in the same world (memories stay)
   /quit              leave (Ctrl-D too); Ctrl-C stops the current action
 anything else is said to the agent: "go to the red ball", "where did you see the blue box?"."""
+DEFAULT_WAIT = 10
+MAX_WAIT = 500  # about 40 s of watching on this CPU; Ctrl-C stops a wait early
+MOVING_COMMANDS = ("/wait", "/inject")  # commands during which the world moves on screen
+
+
+def describe_world(facts: dict[str, Any]) -> str:
+    """One line on where things are now: the agent and the objects (tworooms), or each ball and
+    whether it is in view, hidden behind the occluder or gone (bounce)."""
+    if "room" in facts:
+        objects = ", ".join(f"{n} ({o['room']})" for n, o in facts.get("objects", {}).items())
+        return (
+            f"step {facts.get('step')}: agent at {facts.get('agent')} in the {facts.get('room')} room; "
+            f"objects: {objects or 'none'}"
+        )
+    balls = []
+    for name, ball in facts.get("balls", {}).items():
+        x, y = ball["position"]
+        where = "gone" if not ball["present"] else "behind the occluder" if ball["hidden"] else "in view"
+        balls.append(f"{name} at ({x:.0f}, {y:.0f}) {where}")
+    return f"step {facts.get('step')}: {'; '.join(balls) or 'no balls'}"
 
 
 @contextmanager
@@ -71,28 +92,24 @@ class ChatSession:
         if not line:
             return
         if line.startswith("/"):
-            self.command(line)
+            self.command(line, on_step)
             return
         self.add("user", line)
         with ctrl_c_stops(self.agent):
             turn = self.agent.say(line, on_step=on_step, on_token=on_token)
         self.add("agent", turn.reply)
 
-    def command(self, line: str) -> None:
+    def command(self, line: str, on_step: Callable[[StepReport], None] | None = None) -> None:
         name, *args = line.split()
         if name == "/help":
             events = ", ".join(sorted(e.value for e in self.agent.world.supported_events))
-            self.add("system", HELP.format(events=events))
+            self.add("system", HELP.format(events=events, default_wait=DEFAULT_WAIT, max_wait=MAX_WAIT))
         elif name == "/quit":
             self.running = False
         elif name == "/world":
-            facts = self.agent.facts
-            objects = ", ".join(f"{n} ({o['room']})" for n, o in facts.get("objects", {}).items())
-            self.add(
-                "system",
-                f"step {facts.get('step')}: agent at {facts.get('agent')} in the "
-                f"{facts.get('room')} room; objects: {objects or 'none'}",
-            )
+            self.add("system", describe_world(self.agent.facts))
+        elif name == "/wait":
+            self.wait(args, on_step)
         elif name == "/memory":
             rows = self.agent.recent_memories(8)
             text = "\n".join(f"#{m['id']} step {m['step']}: {m['caption']}" for m in rows)
@@ -110,7 +127,7 @@ class ChatSession:
                 self.add("system", "usage: /inject EVENT [OBJECT]")
                 return
             try:
-                turn = self.agent.inject(args[0], " ".join(args[1:]) or None)
+                turn = self.agent.inject(args[0], " ".join(args[1:]) or None, on_step=on_step)
             except AgentInputError as exc:
                 self.add("system", str(exc))
                 return
@@ -120,6 +137,16 @@ class ChatSession:
             self.add("system", "new episode: the world is reset, memories are kept")
         else:
             self.add("system", f"unknown command {name}; /help lists the commands")
+
+    def wait(self, args: list[str], on_step: Callable[[StepReport], None] | None) -> None:
+        """`/wait [N]`: the world goes on for N steps while the agent only watches (and may be
+        surprised): in bounce, the only way to see whether a ball comes back out."""
+        if len(args) > 1 or (args and not (args[0].isdigit() and 1 <= int(args[0]) <= MAX_WAIT)):
+            self.add("system", f"usage: /wait [N], N a whole number of steps from 1 to {MAX_WAIT}")
+            return
+        with ctrl_c_stops(self.agent):
+            turn = self.agent.wait(int(args[0]) if args else DEFAULT_WAIT, on_step=on_step)
+        self.add("agent", turn.reply)
 
 
 def run_plain(session: ChatSession) -> None:
@@ -160,7 +187,7 @@ def run_rich(session: ChatSession) -> None:
             break
         except KeyboardInterrupt:
             continue
-        if not line.strip().startswith("/"):
+        if not line.strip().startswith("/") or line.split()[0] in MOVING_COMMANDS:
             with Live(render(), console=out, refresh_per_second=12, transient=True) as live:
 
                 def on_step(report: StepReport) -> None:

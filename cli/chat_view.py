@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent_core.agent import seen_in
 from agent_core.worlds.render import shape_mask, stamp
 from cli.render import frame_to_text
 
@@ -35,6 +36,13 @@ def sparkline(values: Sequence[float], width: int = 40) -> str:
         return ""
     top = max(recent) or 1.0
     return "".join(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1)))] for v in recent)
+
+
+def where_line(facts: dict[str, Any]) -> str:
+    """The agent's room and what it is next to (tworooms), or the balls in view (bounce)."""
+    if "room" in facts:
+        return f"room: {facts['room']}   near: {', '.join(facts.get('near', [])) or '-'}"
+    return f"in view: {', '.join(seen_in(facts)) or '-'}"
 
 
 def memory_table(memories: Sequence[dict[str, Any]]) -> Table:
@@ -74,7 +82,7 @@ def screen(
         width=68,
     )
     latest = surprise[-1] if surprise else None
-    status = Text(f"room: {facts.get('room', '-')}   near: {', '.join(facts.get('near', [])) or '-'}\n")
+    status = Text(where_line(facts) + "\n")
     status.append(f"surprise: {'-' if latest is None else f'{latest:.2f}'} (alert > {threshold:.2f})\n")
     status.append(sparkline(surprise), style="magenta")
     side = Panel(Group(status, memory_table(memories)), title="memory · surprise")

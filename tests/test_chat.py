@@ -90,3 +90,20 @@ def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error:") and result.stderr.strip().count("\n") == 0
     assert bad.read_bytes() == b"this is not a database" * 100
+
+
+def test_waiting_lets_an_action_free_world_go_on(env):
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--world", "bounce"],
+        cwd=ROOT,
+        env=env,
+        input="/world\n/wait 3\n/world\n/wait 0\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "system: step 0: red ball at" in result.stdout
+    assert "agent: I waited 3 steps." in result.stdout
+    assert "system: step 6: red ball at" in result.stdout  # 3 model steps of 2 frames each
+    assert "usage: /wait [N]" in result.stdout
