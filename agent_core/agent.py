@@ -19,38 +19,16 @@ import numpy as np
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
 from agent_core.perception import Perception
-from agent_core.ports import Planner, Request
+from agent_core.ports import DEFAULT_WAIT, MAX_WAIT, Planner, Request
 from agent_core.reports import StepReport, TurnResult
 from agent_core.worlds import WorldEnv, object_names
 from agent_core.worlds.events import Event
+from agent_core.worlds.facts import caption, seen_in
 from memory import MemoryFilter, MemoryRecord, MemoryStore
 
 StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
 SURPRISE_HISTORY_ON_RESUME = 60  # steps of the surprise curve restored from memory on resume
-
-
-def caption(facts: dict[str, Any]) -> str:
-    """A short, factual sentence about one observation, stored with the memory."""
-    if "room" in facts:
-        parts = [f"in the {facts['room']} room at ({facts['agent'][0]:.0f}, {facts['agent'][1]:.0f})"]
-        if facts.get("visible"):
-            parts.append("seeing " + ", ".join(facts["visible"]))
-        if facts.get("near"):
-            parts.append("next to " + ", ".join(facts["near"]))
-    else:
-        shown = [name for name, ball in facts.get("balls", {}).items() if ball["present"] and not ball["hidden"]]
-        parts = ["watching " + (", ".join(shown) or "an empty box")]
-        parts += facts.get("contacts", [])
-    parts += [f"{e['event'].replace('_', ' ')} of the {e['target']}" for e in facts.get("events", [])]
-    return "; ".join(parts)
-
-
-def seen_in(facts: dict[str, Any]) -> list[str]:
-    """Names of the things in view: landmarks in line of sight, or balls not hidden."""
-    if "visible" in facts:
-        return list(facts["visible"])
-    return [name for name, ball in facts.get("balls", {}).items() if ball["present"] and not ball["hidden"]]
 
 
 class Agent:
@@ -219,10 +197,16 @@ class Agent:
         """Let `steps` steps pass doing nothing (fewer if asked to stop), watching for surprises."""
         self._stop = False
         turn = TurnResult(text=f"wait {steps}")
+        turn.reply = self._verbalize(self._watch(steps, turn, on_step), None)
+        return turn
+
+    def _watch(self, steps: int, turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
+        """Do nothing for up to `steps` steps; the record says how long, or what surprised."""
+        if steps > MAX_WAIT:
+            return {"kind": "clarify", "message": f"I can wait at most {MAX_WAIT} steps at a time."}
         while len(turn.steps) < steps and not self._stop:
             turn.steps.append(self._step(self._zero_action, on_step))
-        turn.reply = self._surprise_reply(turn.steps, None) or f"I waited {len(turn.steps)} steps."
-        return turn
+        return self._surprise_record(turn.steps) or {"kind": "waited", "steps": len(turn.steps)}
 
     def inject(
         self,
@@ -241,20 +225,22 @@ class Agent:
         return turn
 
     def _surprise_reply(self, steps: list[StepReport], on_token: TokenCallback | None) -> str | None:
+        record = self._surprise_record(steps)
+        return None if record is None else self._verbalize(record, on_token)
+
+    def _surprise_record(self, steps: list[StepReport]) -> dict[str, Any] | None:
+        """The most surprising of `steps` above the alert threshold, or None."""
         alerts = [s for s in steps if s.surprising]
         if not alerts:
             return None
         peak = max(alerts, key=lambda s: s.surprise or 0.0)
-        return self._verbalize(
-            {
-                "kind": "surprise",
-                "step": peak.step,
-                "surprise": round(peak.surprise or 0, 2),
-                "threshold": round(self.surprise_threshold, 2),
-                "events": [e["event"] for e in peak.facts.get("events", [])],
-            },
-            on_token,
-        )
+        return {
+            "kind": "surprise",
+            "step": peak.step,
+            "surprise": round(peak.surprise or 0, 2),
+            "threshold": round(self.surprise_threshold, 2),
+            "events": [e["event"] for e in peak.facts.get("events", [])],
+        }
 
     # -- language ------------------------------------------------------------------------
     @property
@@ -305,6 +291,8 @@ class Agent:
             return self._go(request.targets, turn, on_step)
         if request.kind == "explore":
             return self._explore(turn, on_step)
+        if request.kind == "wait":
+            return self._watch(request.steps or DEFAULT_WAIT, turn, on_step)
         if request.kind == "question":
             return self._answer(request, turn)
         if request.kind == "forget":

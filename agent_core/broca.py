@@ -23,7 +23,11 @@ class Broca:
         if understanding.status == "reject" or intent is None or intent.kind == "unknown":
             return Request(kind="reject", message=understanding.message)
         return Request(
-            kind=intent.kind, targets=list(intent.targets), question=intent.question or "", raw=intent.model_dump()
+            kind=intent.kind,
+            targets=list(intent.targets),
+            question=intent.question or "",
+            steps=intent.steps,
+            raw=intent.model_dump(),
         )
 
     def warm_up(self, vocabulary: list[str]) -> threading.Thread:

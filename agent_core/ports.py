@@ -19,7 +19,10 @@ class Planner(Protocol):
     def plan(self, latents: np.ndarray, actions: np.ndarray, goal: np.ndarray) -> Plan: ...
 
 
-RequestKind = Literal["go", "explore", "stop", "question", "help", "status", "forget", "clarify", "reject"]
+DEFAULT_WAIT = 10  # model steps, when a request to wait does not say how long
+MAX_WAIT = 500  # about 40 s of watching on this CPU; Ctrl-C stops a wait early
+
+RequestKind = Literal["go", "explore", "wait", "stop", "question", "help", "status", "forget", "clarify", "reject"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Request:
     kind: RequestKind
     targets: list[str] = field(default_factory=list)  # objects to visit, in order ("go")
     question: str = ""  # where | what_seen | what_happened | when | why | surprise ("question")
+    steps: int | None = None  # how long to wait, when the user said ("wait")
     message: str = ""  # clarifying question or rejection reason
     confirmed: bool = False  # destructive requests must be confirmed
     raw: dict[str, Any] = field(default_factory=dict)  # the structured intent, for reports

@@ -14,7 +14,9 @@ import typer
 from rich.live import Live
 
 from agent_core.errors import AgentInputError
+from agent_core.ports import DEFAULT_WAIT, MAX_WAIT
 from agent_core.reports import StepReport
+from agent_core.worlds.facts import describe
 from cli import options
 from cli.chat_view import screen, sparkline
 from cli.console import err, out
@@ -32,26 +34,7 @@ HELP = """commands:
   /reset             start a new episode in the same world (memories stay)
   /quit              leave (Ctrl-D too); Ctrl-C stops the current action
 anything else is said to the agent: "go to the red ball", "where did you see the blue box?"."""
-DEFAULT_WAIT = 10
-MAX_WAIT = 500  # about 40 s of watching on this CPU; Ctrl-C stops a wait early
 MOVING_COMMANDS = ("/wait", "/inject")  # commands during which the world moves on screen
-
-
-def describe_world(facts: dict[str, Any]) -> str:
-    """One line on where things are now: the agent and the objects (tworooms), or each ball and
-    whether it is in view, hidden behind the occluder or gone (bounce)."""
-    if "room" in facts:
-        objects = ", ".join(f"{n} ({o['room']})" for n, o in facts.get("objects", {}).items())
-        return (
-            f"step {facts.get('step')}: agent at {facts.get('agent')} in the {facts.get('room')} room; "
-            f"objects: {objects or 'none'}"
-        )
-    balls = []
-    for name, ball in facts.get("balls", {}).items():
-        x, y = ball["position"]
-        where = "gone" if not ball["present"] else "behind the occluder" if ball["hidden"] else "in view"
-        balls.append(f"{name} at ({x:.0f}, {y:.0f}) {where}")
-    return f"step {facts.get('step')}: {'; '.join(balls) or 'no balls'}"
 
 
 @contextmanager
@@ -107,7 +90,7 @@ class ChatSession:
         elif name == "/quit":
             self.running = False
         elif name == "/world":
-            self.add("system", describe_world(self.agent.facts))
+            self.add("system", describe(self.agent.facts))
         elif name == "/wait":
             self.wait(args, on_step)
         elif name == "/memory":

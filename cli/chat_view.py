@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent_core.agent import seen_in
+from agent_core.worlds.facts import seen_in
 from agent_core.worlds.render import shape_mask, stamp
 from cli.render import frame_to_text
 

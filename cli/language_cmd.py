@@ -41,7 +41,8 @@ def say_command(
         out.print(f"{understanding.status}: {escape(understanding.message)}")
     else:
         intent = understanding.intent
-        kind = f"{intent.kind} ({intent.question})" if intent.question else intent.kind
+        detail = intent.question or (f"{intent.steps} steps" if intent.steps else None)
+        kind = f"{intent.kind} ({detail})" if detail else intent.kind
         out.print(f"{kind}: {' -> '.join(intent.targets)}" if intent.targets else kind)
 
 

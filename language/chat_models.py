@@ -157,6 +157,8 @@ class KeywordChatModel(BaseChatModel):
             return {"kind": "question", "targets": targets, "question": question}
         for kind, cue in (
             ("forget", "forget"),
+            ("wait", "wait"),
+            ("watch", "wait"),
             ("stop", "stop"),
             ("explore", "explore"),
             ("help", "help"),

@@ -15,14 +15,16 @@ on a missing word lose such requests.
   (recognised through a one-letter typo); without one, every question kind stays open. A request
   that asks where, when or why is never taken as the command to forget ("remind me where the
   ring was"): a question erases nothing.
-- A request that names an object of this world, or speaks of the robot's memory or of stopping
-  it, is about this world: it is not offered as off-topic. Words of surprise do not count here:
+- A request with a word of moving ("wander", "go", "search") is not taken as waiting where it is.
+- A request that names an object of this world, or speaks of the robot's memory, of moving it or
+  of stopping it, is about this world: it is not offered as off-topic. Words of surprise do not count here:
   "what is a strange attractor?" is still off-topic.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from language.grounding import words
@@ -34,6 +36,7 @@ REORDERING = frozenset(["before", "first", "earlier", "prior", "beforehand"])
 SURPRISING = ("surpris", "unexpect", "weird", "strange", "odd", "unusual", "shock", "startl", "astonish", "bizarre")
 REMEMBERING = ("memor", "remember", "recall", "episode")
 STOPPING = frozenset(["stop", "halt", "freeze", "abort", "cancel"])
+MOVING = frozenset(["go", "move", "walk", "head", "wander", "roam", "explore", "search", "travel", "visit", "find"])
 QUESTION_WORDS = {"where": "where", "when": "when", "why": "why"}
 OPEN_QUESTIONS = ("where", "when", "what_seen", "what_happened", "surprise", "why")
 
@@ -44,6 +47,7 @@ class Cues:
     told_order: bool  # no word reorders the named objects: they are visited in the order told
     on_topic: bool  # "unknown" (off-topic) is not offered
     asks: bool  # a question word is present: "forget" is not offered
+    moves: bool  # a word of moving is present: "wait" (letting time pass where it is) is not offered
     questions: tuple[str, ...]  # the question kinds offered
 
 
@@ -51,12 +55,14 @@ def read_cues(text: str, named: list[str]) -> Cues:
     tokens = words(text)
     asked = {QUESTION_WORDS[t] for t in tokens if t in QUESTION_WORDS}
     surprise = any(_says(t, SURPRISING) for t in tokens)
-    on_topic = bool(named) or any(t.startswith(REMEMBERING) or t in STOPPING for t in tokens)
+    moves = bool(MOVING.intersection(tokens))
+    on_topic = bool(named) or moves or any(t.startswith(REMEMBERING) or t in STOPPING for t in tokens)
     return Cues(
         cover_all=not EXCLUDING.intersection(tokens),
         told_order=not REORDERING.intersection(tokens),
         on_topic=on_topic,
         asks=bool(asked),
+        moves=moves,
         questions=tuple(sorted(asked | ({"surprise"} if surprise else set()))) or OPEN_QUESTIONS,
     )
 
@@ -67,6 +73,13 @@ def in_told_order(targets: list[str], named: list[str], cues: Cues) -> list[str]
     if cues.told_order and len(set(targets)) == len(targets) and set(targets) == set(named):
         return list(named)
     return targets
+
+
+def steps_told(text: str) -> int | None:
+    """The first whole number in the request ("wait 20 steps", "watch for 5 more"), if any: how
+    long to wait comes from the user's words, never from the model."""
+    numbers = [int(token) for token in re.findall(r"\d+", text) if int(token) > 0]
+    return numbers[0] if numbers else None
 
 
 def _says(token: str, stems: tuple[str, ...]) -> bool:

@@ -9,25 +9,28 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:
     from language.cues import Cues
 
-IntentKind = Literal["go", "explore", "stop", "question", "help", "status", "forget", "unknown"]
+IntentKind = Literal["go", "explore", "wait", "stop", "question", "help", "status", "forget", "unknown"]
 QuestionKind = Literal["where", "what_seen", "what_happened", "surprise", "why", "when"]
 
 
 class Intent(BaseModel):
-    """What the user asks for, in closed vocabulary. `targets` are object names, in order."""
+    """What the user asks for, in closed vocabulary. `targets` are object names, in order;
+    `steps` is how long to wait, when the user's words say it (read from them, not from the model)."""
 
     model_config = ConfigDict(extra="forbid")
 
     kind: IntentKind
     question: QuestionKind | None = None
     targets: list[str] = Field(default_factory=list, max_length=5)
+    steps: int | None = Field(None, ge=1)
 
     def normalized(self) -> Intent:
         """Drop what the kind cannot use: only questions have a question kind, only go and
-        questions have targets. A small model sometimes fills them in anyway."""
+        questions have targets, only waiting has steps. A small model sometimes fills them in anyway."""
         question = self.question if self.kind == "question" else None
         targets = self.targets if self.kind in ("go", "question") else []
-        return Intent(kind=self.kind, question=question, targets=targets)
+        steps = self.steps if self.kind == "wait" else None
+        return Intent(kind=self.kind, question=question, targets=targets, steps=steps)
 
 
 def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
@@ -51,7 +54,10 @@ def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
     plain = [
         k
         for k in get_args(IntentKind)
-        if k not in ("go", "question") and not (cues.on_topic and k == "unknown") and not (cues.asks and k == "forget")
+        if k not in ("go", "question")
+        and not (cues.on_topic and k == "unknown")
+        and not (cues.asks and k == "forget")
+        and not (cues.moves and k == "wait")
     ]
     branches = [_branch({"kind": {"const": "go"}, "targets": named})]
     if located:

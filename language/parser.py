@@ -12,7 +12,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
-from language.cues import in_told_order, read_cues
+from language.cues import in_told_order, read_cues, steps_told
 from language.grounding import ground, named_objects
 from language.guard import screen
 from language.intents import Intent, Understanding, intent_schema
@@ -73,7 +73,12 @@ class IntentParser:
             return Understanding(
                 status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
             )
-        intent = intent.model_copy(update={"targets": in_told_order(intent.targets, named, cues)})
+        intent = intent.model_copy(
+            update={
+                "targets": in_told_order(intent.targets, named, cues),
+                "steps": steps_told(text) if intent.kind == "wait" else None,
+            }
+        )
         return ground(intent, text, vocabulary)
 
     def warm_up(self, vocabulary: list[str]) -> threading.Thread:

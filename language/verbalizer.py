@@ -68,8 +68,11 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "clarify": lambda r: r["message"],
     "reject": lambda r: r["message"],
     "stopped": lambda r: "I stopped.",
+    "waited": lambda r: f"I watched for {r['steps']} steps; nothing surprised me.",
     "status": lambda r: f"I am in the {r['room']} room at step {r['step']}, next to {_join(r['near'])}.",
-    "help": lambda r: f"I can go to {_join(r['objects'])}, explore, and tell you what I saw or what surprised me.",
+    "help": lambda r: (
+        f"I can go to {_join(r['objects'])}, explore, wait and watch, and tell you what I saw or what surprised me."
+    ),
     "cannot_move": lambda r: f"In the {r['world']} world I can only watch.",
 }
 

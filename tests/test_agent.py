@@ -97,6 +97,17 @@ def test_an_injected_vanish_is_recorded_and_reported(options):
     agent.close()
 
 
+def test_asked_to_wait_the_agent_lets_time_pass_within_its_limit(options):
+    agent = open_agent(options)
+    step = agent.facts["step"]
+    turn = agent.say("wait 3 steps")
+    assert len(turn.steps) == 3 and "3 steps" in turn.reply
+    assert agent.facts["step"] == step + 3 * agent.frameskip
+    too_long = agent.say("wait 100000 steps")
+    assert not too_long.steps and "at most" in too_long.reply
+    agent.close()
+
+
 class SlowWarmUp(KeywordChatModel):
     """A fake model whose warm-up, like llama.cpp's, runs until it is done (here: until released)."""
 

@@ -97,13 +97,15 @@ def test_waiting_lets_an_action_free_world_go_on(env):
         [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--world", "bounce"],
         cwd=ROOT,
         env=env,
-        input="/world\n/wait 3\n/world\n/wait 0\n/quit\n",
+        input="/world\n/wait 3\n/world\nwait 2 steps\n/world\n/wait 0\n/quit\n",
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "system: step 0: red ball at" in result.stdout
-    assert "agent: I waited 3 steps." in result.stdout
+    assert "agent: I watched for 3 steps; nothing surprised me." in result.stdout
     assert "system: step 6: red ball at" in result.stdout  # 3 model steps of 2 frames each
+    assert "agent: I watched for 2 steps; nothing surprised me." in result.stdout  # said in words
+    assert "system: step 10: red ball at" in result.stdout
     assert "usage: /wait [N]" in result.stdout

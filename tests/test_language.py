@@ -34,6 +34,21 @@ def test_valid_intent_passes_grounding():
 
 
 @pytest.mark.parametrize(
+    ("reply", "text", "steps"),
+    [
+        ('{"kind":"wait","targets":[]}', "wait 25 steps, then 3 more", 25),  # the first number said
+        ('{"kind":"wait","targets":[]}', "just watch for a while", None),  # the agent picks how long
+        ('{"kind":"wait","targets":[]}', "wait 0 steps", None),  # no positive number said
+        ('{"kind":"wait","targets":[],"steps":99}', "wait a bit", None),  # the model's number is ignored
+        ('{"kind":"go","targets":["red ball"]}', "go to the red ball in 5 steps", None),  # only waits have steps
+    ],
+)
+def test_how_long_to_wait_comes_from_the_words_not_the_model(reply, text, steps):
+    result = parse_with(reply, text)
+    assert result.status == "ok" and result.intent.steps == steps
+
+
+@pytest.mark.parametrize(
     ("reply", "text", "status"),
     [
         ('{"kind":"go","targets":["blue box"]}', "go to the red ball", "reject"),  # hallucinated object

@@ -20,9 +20,10 @@ def test_say_prints_the_parsed_intent(cli_run):
     assert result.exit_code == 0
     parsed = json.loads(result.stdout)
     assert parsed["status"] == "ok"
-    assert parsed["intent"] == {"kind": "go", "question": None, "targets": ["red ball", "green key"]}
+    assert parsed["intent"] == {"kind": "go", "question": None, "targets": ["red ball", "green key"], "steps": None}
     plain = cli_run("say", "where is the blue box?", "--llm", "fake")
     assert plain.stdout.strip() == "question (where): blue box"
+    assert cli_run("say", "wait 12 steps", "--llm", "fake").stdout.strip() == "wait (12 steps)"
 
 
 def test_say_clarifies_unknown_objects_and_refuses_injection(cli_run):

@@ -76,6 +76,7 @@ def test_question_words_narrow_the_question_kinds_offered(text, questions):
         ("help me find the ball", ["red ball"], False),
         ("what's in your memory?", [], False),
         ("cancel that", [], False),
+        ("wander around for a bit", [], False),
         ("what is the capital of Spain?", [], True),
         ("what is a strange attractor?", [], True),  # a word of surprise is not about this world
     ],
@@ -90,6 +91,14 @@ def test_requests_about_this_world_are_not_offered_as_off_topic(text, named, off
 )
 def test_a_question_is_never_taken_as_the_command_to_forget(text, forget):
     assert ("forget" in branches(text, [])["plain"]["kind"]["enum"]) is forget
+
+
+@pytest.mark.parametrize(
+    ("text", "wait"),
+    [("wander around for a bit", False), ("go and search", False), ("watch for a bit", True), ("wait 5 steps", True)],
+)
+def test_a_request_to_move_is_never_taken_as_waiting_where_it_is(text, wait):
+    assert ("wait" in branches(text, [])["plain"]["kind"]["enum"]) is wait
 
 
 def test_the_keyword_fake_still_answers_within_the_schema():

@@ -27,7 +27,7 @@ def test_texts_are_unique_and_cover_every_kind_of_request():
     assert len({c.text for c in cases}) == len(cases)
     kinds = {c.intent.kind for c in cases if c.intent}
     questions = {c.intent.question for c in cases if c.intent and c.intent.question}
-    assert kinds == {"go", "explore", "stop", "question", "help", "status", "forget"}
+    assert kinds == {"go", "explore", "wait", "stop", "question", "help", "status", "forget"}
     assert questions == {"where", "what_seen", "what_happened", "surprise", "why", "when"}
     assert {c.status for c in cases} == {"ok", "clarify", "reject"}
 
