@@ -44,6 +44,9 @@ def test_chat_in_a_terminal_acts_remembers_and_comes_back(env):
     child.sendline("go to the red ball")
     child.expect("reached the red ball")
     child.expect("you>")
+    child.sendline("/wait 2")  # the world moves on screen, as during a command
+    child.expect("watched for 2 steps")
+    child.expect("you>")
     child.sendline("/inject teleport")
     child.expect("you>")
     child.sendline("/frobnicate")
