@@ -202,8 +202,6 @@ class Agent:
 
     def _watch(self, steps: int, turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
         """Do nothing for up to `steps` steps; the record says how long, or what surprised."""
-        if steps > MAX_WAIT:
-            return {"kind": "clarify", "message": f"I can wait at most {MAX_WAIT} steps at a time."}
         while len(turn.steps) < steps and not self._stop:
             turn.steps.append(self._step(self._zero_action, on_step))
         return self._surprise_record(turn.steps) or {"kind": "waited", "steps": len(turn.steps)}
@@ -292,6 +290,8 @@ class Agent:
         if request.kind == "explore":
             return self._explore(turn, on_step)
         if request.kind == "wait":
+            if (request.steps or 0) > MAX_WAIT:  # a chat turn must not hold the user long
+                return {"kind": "clarify", "message": f"I can wait at most {MAX_WAIT} steps at a time."}
             return self._watch(request.steps or DEFAULT_WAIT, turn, on_step)
         if request.kind == "question":
             return self._answer(request, turn)

@@ -20,7 +20,7 @@ class Planner(Protocol):
 
 
 DEFAULT_WAIT = 10  # model steps, when a request to wait does not say how long
-MAX_WAIT = 500  # about 40 s of watching on this CPU; Ctrl-C stops a wait early
+MAX_WAIT = 500  # per chat request: 5-6 s of watching on this CPU (1 s per ~100 steps); Ctrl-C stops it early
 
 RequestKind = Literal["go", "explore", "wait", "stop", "question", "help", "status", "forget", "clarify", "reject"]
 
