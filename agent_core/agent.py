@@ -217,7 +217,12 @@ class Agent:
         turn = TurnResult(text=f"inject {record.event.value}" + (f" on {target}" if target else ""))
         turn.steps = [self._step(self._zero_action, on_step)]
         turn.reply = self._surprise_reply(turn.steps, on_token) or self._verbalize(
-            {"kind": "event_unnoticed", "event": record.event.value, "object": record.target},
+            {
+                # No surprise is computed until the predictor has seen enough steps of the episode.
+                "kind": "event_unnoticed" if turn.steps[-1].surprise is not None else "event_too_early",
+                "event": record.event.value,
+                "object": record.target,
+            },
             on_token,
         )
         return turn

@@ -60,6 +60,10 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"above my threshold of {r['threshold']}" + (f" ({', '.join(r['events'])})." if r.get("events") else ".")
     ),
     "event_unnoticed": lambda r: f"The {r['event']} of the {r['object']} did not surprise me.",
+    "event_too_early": lambda r: (
+        f"I had not watched long enough to expect anything, so the {r['event']} of the {r['object']} "
+        "could not surprise me."
+    ),
     "moved": lambda r: (
         f"I moved for {r['steps']} steps" + (f" and I am in the {r['room']} room." if r.get("room") else ".")
     ),

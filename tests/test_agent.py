@@ -108,6 +108,13 @@ def test_asked_to_wait_the_agent_lets_time_pass_within_its_limit(options):
     agent.close()
 
 
+def test_an_event_before_the_agent_could_expect_anything_is_said_to_be_too_early(options):
+    agent = open_agent(replace(options, namespace="early"))
+    turn = agent.inject("vanish", "blue box")
+    assert turn.steps[-1].surprise is None and "long enough" in turn.reply
+    agent.close()
+
+
 class SlowWarmUp(KeywordChatModel):
     """A fake model whose warm-up, like llama.cpp's, runs until it is done (here: until released)."""
 
