@@ -77,7 +77,7 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "help": lambda r: (
         f"I can go to {_join(r['objects'])}, explore, wait and watch, and tell you what I saw or what surprised me."
     ),
-    "cannot_move": lambda r: f"In the {r['world']} world I can only watch.",
+    "cannot_move": lambda r: f"In the {r['world']} world I can only watch; ask me to wait, as in 'wait 20 steps'.",
 }
 
 
