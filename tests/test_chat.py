@@ -64,16 +64,21 @@ def test_chat_in_a_terminal_acts_remembers_and_comes_back(env):
     again.expect(pexpect.EOF)
 
 
-def test_line_mode_when_not_a_terminal(env):
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--seed", "3"],
+def chat_lines(env, lines: str, *options: str) -> subprocess.CompletedProcess:
+    """`worldmind chat` with the fake model, fed `lines` on stdin (not a terminal: line mode)."""
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "chat", "--llm", "fake", *options],
         cwd=ROOT,
         env=env,
-        input="/help\ngo to the blue box\n/world\n/quit\n",
+        input=lines,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_line_mode_when_not_a_terminal(env):
+    result = chat_lines(env, "/help\ngo to the blue box\n/world\n/quit\n", "--seed", "3")
     assert result.returncode == 0, result.stderr
     assert "/inject EVENT" in result.stdout
     assert "agent: I reached the blue box" in result.stdout
@@ -83,30 +88,14 @@ def test_line_mode_when_not_a_terminal(env):
 def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--db", f"sqlite:///{bad}"],
-        cwd=ROOT,
-        env=env,
-        input="/quit\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = chat_lines(env, "/quit\n", "--db", f"sqlite:///{bad}")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error:") and result.stderr.strip().count("\n") == 0
     assert bad.read_bytes() == b"this is not a database" * 100
 
 
 def test_waiting_lets_an_action_free_world_go_on(env):
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", "chat", "--llm", "fake", "--world", "bounce"],
-        cwd=ROOT,
-        env=env,
-        input="/world\n/wait 3\n/world\nwait 2 steps\n/world\n/wait 0\n/quit\n",
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = chat_lines(env, "/world\n/wait 3\n/world\nwait 2 steps\n/world\n/wait 0\n/quit\n", "--world", "bounce")
     assert result.returncode == 0, result.stderr
     assert "system: step 0: red ball at" in result.stdout
     assert "agent: I watched for 3 steps; nothing surprised me." in result.stdout
