@@ -216,20 +216,14 @@ class Agent:
         record = self.world.inject(Event.parse(event), target)
         turn = TurnResult(text=f"inject {record.event.value}" + (f" on {target}" if target else ""))
         turn.steps = [self._step(self._zero_action, on_step)]
-        turn.reply = self._surprise_reply(turn.steps, on_token) or self._verbalize(
-            {
-                # No surprise is computed until the predictor has seen enough steps of the episode.
-                "kind": "event_unnoticed" if turn.steps[-1].surprise is not None else "event_too_early",
-                "event": record.event.value,
-                "object": record.target,
-            },
-            on_token,
-        )
+        said = self._surprise_record(turn.steps) or {
+            # No surprise is computed until the predictor has seen enough steps of the episode.
+            "kind": "event_unnoticed" if turn.steps[-1].surprise is not None else "event_too_early",
+            "event": record.event.value,
+            "object": record.target,
+        }
+        turn.reply = self._verbalize(said, on_token)
         return turn
-
-    def _surprise_reply(self, steps: list[StepReport], on_token: TokenCallback | None) -> str | None:
-        record = self._surprise_record(steps)
-        return None if record is None else self._verbalize(record, on_token)
 
     def _surprise_record(self, steps: list[StepReport]) -> dict[str, Any] | None:
         """The most surprising of `steps` above the alert threshold, or None."""

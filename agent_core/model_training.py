@@ -180,15 +180,15 @@ def calibrate_surprise(model: WorldModel) -> dict[str, float]:
     Only trusted predictions count (from `first_surprise_step` on; before it an MLP sees a
     padded history, no velocities yet): the agent raises no alarm on the others (nor does the
     benchmark score them), so their larger errors must not shape the error model."""
-    skip = model.config.first_surprise_step
+    skip, world_recipe = model.config.first_surprise_step, recipe(model.config.world)
     residuals = torch.cat(
         [
             model.prediction_residuals(frames, actions)[skip:]
-            for chunk in episode_chunks(recipe(model.config.world).calibration)
+            for chunk in episode_chunks(world_recipe.calibration)
             for frames, actions in zip(chunk.frames, chunk.actions, strict=True)
         ]
     )
-    model.error_model = ErrorModel.fit(residuals, recipe(model.config.world).surprise_shrinkage)
+    model.error_model = ErrorModel.fit(residuals, world_recipe.surprise_shrinkage)
     values = model.surprise_of(residuals).numpy()
     return {
         "surprise_mean": float(values.mean()),

@@ -15,8 +15,7 @@ def caption(facts: dict[str, Any]) -> str:
         if facts.get("near"):
             parts.append("next to " + ", ".join(facts["near"]))
     else:
-        shown = [name for name, ball in facts.get("balls", {}).items() if ball["present"] and not ball["hidden"]]
-        parts = ["watching " + (", ".join(shown) or "an empty box")]
+        parts = ["watching " + (", ".join(seen_in(facts)) or "an empty box")]
         parts += facts.get("contacts", [])
     parts += [f"{e['event'].replace('_', ' ')} of the {e['target']}" for e in facts.get("events", [])]
     return "; ".join(parts)
