@@ -43,7 +43,7 @@ class Agent:
         namespace: str,
         seed: int,
         surprise_threshold: float,
-        history: int = 1,
+        span: int = 1,
         max_steps: int = 120,
         replan_every: int = 2,
     ) -> None:
@@ -57,8 +57,9 @@ class Agent:
         self.surprise_threshold = surprise_threshold
         self.max_steps = max_steps
         self.replan_every = replan_every
-        self.latents: deque[np.ndarray] = deque(maxlen=history)
-        self.actions: deque[np.ndarray] = deque(maxlen=history)
+        # Enough recent steps to judge a surprise: the predictor's history and a window after it.
+        self.latents: deque[np.ndarray] = deque(maxlen=span)
+        self.actions: deque[np.ndarray] = deque(maxlen=span)
         self.surprise_history: list[float] = []
         self._warming_up: threading.Thread | None = None
         self.pending_confirmation: Request | None = None
@@ -82,7 +83,7 @@ class Agent:
             if recent:
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
-                for memory in reversed(recent[: self.perception.history]):  # the predictor's history, as it was
+                for memory in reversed(recent[: self.perception.span]):  # the predictor's history, as it was
                     self._remember_latent(memory.latent)
                     if memory.action:
                         self.actions.append(np.asarray(memory.action, dtype=np.float32))
@@ -127,10 +128,8 @@ class Agent:
         surprise = None
         if action is not None:
             self.actions.append(action)
-            if len(self.latents) > self.perception.first_surprise_step:  # earlier ones see too little
-                history = np.stack(list(self.latents))
-                taken = np.stack(list(self.actions))[-len(history) :]
-                surprise = self.perception.surprise(history, taken, latent)
+            if self.perception.can_judge(len(self.latents)):
+                surprise = self.perception.surprise(np.stack(list(self.latents)), np.stack(list(self.actions)), latent)
                 self.surprise_history.append(surprise)
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]
@@ -195,13 +194,14 @@ class Agent:
 
     def wait(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
         """Let `steps` steps pass doing nothing (fewer if asked to stop), watching for surprises."""
-        self._stop = False
         turn = TurnResult(text=f"wait {steps}")
         turn.reply = self._verbalize(self._watch(steps, turn, on_step), None)
         return turn
 
     def _watch(self, steps: int, turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
-        """Do nothing for up to `steps` steps; the record says how long, or what surprised."""
+        """Do nothing for up to `steps` steps (fewer if asked to stop); the record says how long,
+        or what surprised."""
+        self._stop = False
         while len(turn.steps) < steps and not self._stop:
             turn.steps.append(self._step(self._zero_action, on_step))
         return self._surprise_record(turn.steps) or {"kind": "waited", "steps": len(turn.steps)}
@@ -213,15 +213,18 @@ class Agent:
         on_step: StepCallback | None = None,
         on_token: TokenCallback | None = None,
     ) -> TurnResult:
+        """Make the world do something impossible, then watch until what the agent imagined just
+        before it has been judged against what followed (a surprise window)."""
         record = self.world.inject(Event.parse(event), target)
         turn = TurnResult(text=f"inject {record.event.value}" + (f" on {target}" if target else ""))
-        turn.steps = [self._step(self._zero_action, on_step)]
-        said = self._surprise_record(turn.steps) or {
-            # No surprise is computed until the predictor has seen enough steps of the episode.
-            "kind": "event_unnoticed" if turn.steps[-1].surprise is not None else "event_too_early",
-            "event": record.event.value,
-            "object": record.target,
-        }
+        said = self._watch(self.perception.window, turn, on_step)
+        if said["kind"] == "waited":
+            said = {
+                # No surprise is computed until the predictor has seen enough steps of the episode.
+                "kind": "event_unnoticed" if turn.steps and turn.steps[-1].surprise is not None else "event_too_early",
+                "event": record.event.value,
+                "object": record.target,
+            }
         turn.reply = self._verbalize(said, on_token)
         return turn
 
@@ -236,8 +239,15 @@ class Agent:
             "step": peak.step,
             "surprise": round(peak.surprise or 0, 2),
             "threshold": round(self.surprise_threshold, 2),
-            "events": [e["event"] for e in peak.facts.get("events", [])],
+            "events": self._events_judged(self.episode, peak.step),
         }
+
+    def _events_judged(self, episode: int, step: int) -> list[str]:
+        """What the world did (injected events) in the window a surprise at `step` judged: the
+        steps after the imagination it tested, up to `step`."""
+        first = step - (self.perception.window - 1) * self.frameskip
+        judged = self.memory.browse(MemoryFilter(episode=episode, steps=(first, step)), limit=self.perception.window)
+        return [e["event"] for memory in reversed(judged) for e in memory.facts.get("events", [])]
 
     # -- language ------------------------------------------------------------------------
     @property
@@ -490,6 +500,7 @@ class Agent:
                         "step": m.step,
                         "surprise": None if m.surprise is None else round(m.surprise, 2),
                         "caption": m.caption,
+                        "events": self._events_judged(m.episode, m.step),
                     }
                     for m in top
                 ],

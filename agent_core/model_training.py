@@ -7,9 +7,10 @@ user can do what `worldmind train` does from Python.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from agent_core.errors import DatasetError, WorldError
 from agent_core.worlds import make_world
 from world_model import ModelConfig, TrainConfig, WorldModel
 from world_model.config import train_config_from_dict
-from world_model.pixel_baseline import train_pixel_baseline
+from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.probes import fit_probes
 from world_model.surprise import SHRINKAGE, ErrorModel
 from world_model.training import (
@@ -52,6 +53,10 @@ class Recipe:
     calibration: CollectionSpec
     # How far the error model's covariance is pulled toward its mean variance (world_model.surprise).
     surprise_shrinkage: float = SHRINKAGE
+    # Model steps each imagination is judged on, and whether every horizon counts alike
+    # (world_model.surprise.horizon_scales); chosen on held-out clips (README, "Surprise").
+    surprise_window: int = 1
+    surprise_balanced: bool = False
 
     def train_config(self, overrides: Mapping[str, Any] | None = None, source: str = "recipe") -> TrainConfig:
         """The recipe's training settings with `overrides` (from the config file `source`) on top."""
@@ -73,6 +78,7 @@ RECIPES = {
         model={"frameskip": 4, "regularizer": "sigreg", "latent_dim": 128},
         train={"steps": 1500, "rollout_steps": 4, "lr_schedule": "cosine"},
         calibration=CollectionSpec("tworooms", "noisy-expert", episodes=300, steps=64, seed=2_000_000),
+        surprise_window=4,
     ),
     "bounce": Recipe(
         (CollectionSpec("bounce", "random", episodes=1200, steps=48, seed=0),),
@@ -97,6 +103,8 @@ RECIPES = {
         calibration=CollectionSpec("bounce", "random", episodes=300, steps=48, seed=2_000_000),
         # Halfway to the Euclidean norm: vanish 0.66 -> 0.72, pass-through 0.87 -> 0.90 (README).
         surprise_shrinkage=0.6,
+        surprise_window=8,
+        surprise_balanced=True,
     ),
 }
 
@@ -110,10 +118,13 @@ def recipe(world: str) -> Recipe:
 def default_datasets(
     world: str, root: Path, workers: int = 1, on_shard: Callable[[int, int], None] | None = None
 ) -> list[Path]:
-    """Collect (or reuse, when complete) the recipe's datasets under `root`."""
+    """Collect (or reuse, when complete) the recipe's datasets under `root`, each in a folder
+    named after its settings: a recipe that changed (more episodes) gets new data, never the
+    old one that sits under the same world and policy."""
     paths = []
     for index, spec in enumerate(recipe(world).collections):
-        path = root / f"{world}-{spec.policy}-{index}"
+        settings = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:10]
+        path = root / f"{world}-{spec.policy}-{index}-{settings}"
         complete = (path / "manifest.json").exists() and Dataset(path).manifest.get("complete")
         if not complete:
             collect_dataset(spec, path, workers=workers, on_shard=on_shard)
@@ -174,28 +185,49 @@ def episode_chunks(spec: CollectionSpec) -> Iterator[TrainingData]:
 
 
 def calibrate_surprise(model: WorldModel) -> dict[str, float]:
-    """Fit the model's error model on the recipe's held-out calibration episodes, and put the
-    alert threshold in the far tail of their surprise.
+    """Fit the model's error model on the recipe's held-out calibration episodes, scale its
+    window's horizons, and put the alert threshold in the far tail of their surprise.
 
-    Only trusted predictions count (from `first_surprise_step` on; before it an MLP sees a
+    Only trusted imaginations count (from `first_surprise_step` on; before it an MLP sees a
     padded history, no velocities yet): the agent raises no alarm on the others (nor does the
-    benchmark score them), so their larger errors must not shape the error model."""
+    benchmark score them), so their larger errors must not shape the error model. The threshold
+    is read off whole windows, the only ones the agent judges."""
     skip, world_recipe = model.config.first_surprise_step, recipe(model.config.world)
     residuals = torch.cat(
         [
-            model.prediction_residuals(frames, actions)[skip:]
-            for chunk in episode_chunks(world_recipe.calibration)
-            for frames, actions in zip(chunk.frames, chunk.actions, strict=True)
+            model.imagination_residuals(frames, actions, world_recipe.surprise_window)[skip:]
+            for frames, actions in _calibration_clips(model.config.world)
         ]
     )
-    model.error_model = ErrorModel.fit(residuals, world_recipe.surprise_shrinkage)
-    values = model.surprise_of(residuals).numpy()
+    one_step = ErrorModel.fit(residuals[:, 0], world_recipe.surprise_shrinkage)
+    model.error_model = one_step.windowed(residuals, world_recipe.surprise_balanced)
+    whole = residuals[~torch.isnan(residuals).any(dim=(1, 2))]
+    values = model.window_surprise(whole).numpy()
     return {
         "surprise_mean": float(values.mean()),
         "surprise_p99": float(np.percentile(values, 99)),
         # One ordinary step in a thousand raises an alarm: about one agent episode in twenty.
         "surprise_threshold": float(np.percentile(values, 99.9)),
     }
+
+
+def calibrate_baseline(pixel: PixelPredictor, model: WorldModel) -> None:
+    """Judge the pixel baseline's surprise over the same window as `model`'s, scaled on the
+    same held-out episodes and steps, so that both are scored alike."""
+    world_recipe = recipe(model.config.world)
+    errors = torch.cat(
+        [
+            pixel.imagination_errors(frames, actions, world_recipe.surprise_window)[model.config.first_surprise_step :]
+            for frames, actions in _calibration_clips(model.config.world)
+        ]
+    )
+    pixel.calibrate(errors, world_recipe.surprise_balanced)
+
+
+def _calibration_clips(world: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The recipe's calibration episodes as (frames, actions), simulated a shard at a time."""
+    for chunk in episode_chunks(recipe(world).calibration):
+        yield from zip(chunk.frames, chunk.actions, strict=True)
 
 
 @dataclass(frozen=True)
@@ -256,6 +288,7 @@ def train_world_model(
             config.seed,
             on_log=progress.on_baseline_step,
         )
+        calibrate_baseline(pixel, model)
         pixel.save(out)
         metrics["pixel_baseline_wall_s"] = round(time.perf_counter() - started, 1)
     return model, {

@@ -17,12 +17,20 @@ class Perception:
         return self.model.config.frameskip
 
     @property
-    def history(self) -> int:
-        return self.model.config.history
+    def window(self) -> int:
+        """Steps of evidence each surprise is judged on (`WorldModel.surprise_window`)."""
+        return self.model.surprise_window
 
     @property
-    def first_surprise_step(self) -> int:
-        return self.model.config.first_surprise_step
+    def span(self) -> int:
+        """Latents (and action blocks) the agent keeps: a window and the history before it."""
+        return self.model.config.history + self.window
+
+    def can_judge(self, latents_seen: int) -> bool:
+        """Whether a step after `latents_seen` latents of an episode gets a surprise: the
+        imagination it judges must start where the predictor has seen enough (an MLP's padded
+        history holds no velocities yet)."""
+        return latents_seen >= self.model.config.first_surprise_step + self.window
 
     @property
     def surprise_threshold(self) -> float:
@@ -34,9 +42,11 @@ class Perception:
 
     @torch.inference_mode()
     def surprise(self, latents: np.ndarray, actions: np.ndarray, latent: np.ndarray) -> float:
-        """How surprising `latent` is after the recent latents [h, D] and the action block just
-        taken (the last row of `actions`), in the model's own units (`WorldModel.surprise_of`)."""
-        history = torch.as_tensor(latents, dtype=torch.float32)[None]
-        action = torch.as_tensor(actions[-1], dtype=torch.float32)[None]
-        predicted = self.model.predict_next(history, action)[0]
-        return float(self.model.surprise_of(torch.as_tensor(latent, dtype=torch.float32) - predicted))
+        """How far the last `window` steps, up to `latent`, departed from what the model imagined
+        just before them, in its own units (`WorldModel.window_surprise`): `latents` [h, D] are the
+        recent ones before `latent`, `actions` the blocks taken since (its last `window` rows)."""
+        seen = torch.as_tensor(np.concatenate([latents, latent[None]]), dtype=torch.float32)
+        history, judged = seen[: -self.window], seen[-self.window :]
+        blocks = torch.as_tensor(actions[-self.window :], dtype=torch.float32)
+        imagined = self.model.rollout(history[None], blocks[None])[0]
+        return float(self.model.window_surprise((judged - imagined)[None])[0])

@@ -33,7 +33,7 @@ def plot_curve(
         ax.axvline(x, color="#e08020", linestyle="--", linewidth=1)
         ax.text(x, top, label or "", rotation=90, fontsize=7, va="top", ha="right", color="#e08020")
     ax.set_xlabel("world step")
-    ax.set_ylabel("latent prediction error")
+    ax.set_ylabel("surprise (x ordinary error)")
     ax.legend(loc="upper left", fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -68,5 +68,5 @@ def open_agent(options: AgentOptions, on_reencode: Callable[[int, int], None] | 
         namespace=options.namespace,
         seed=options.seed,
         surprise_threshold=perception.surprise_threshold,
-        history=model.config.history,
+        span=perception.span,
     )

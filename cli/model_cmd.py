@@ -76,7 +76,9 @@ def probe_command(
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
     world: str = typer.Option("tworooms", "--world", help="World name."),
     fit: bool = typer.Option(
-        False, "--fit", help="Refit the probes, the surprise error model and threshold on frozen latents; save them."
+        False,
+        "--fit",
+        help="Refit the probes and the surprise error model, window and threshold (the pixel baseline's window too) on frozen latents; save them.",
     ),
     data: list[Path] = typer.Option([], "--data", help="Dataset folder(s) for --fit; default: the world's recipe."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -88,11 +90,13 @@ def probe_command(
     model = load_world_model(world, checkpoint)
     if fit:
         from agent_core.model_training import (
+            calibrate_baseline,
             calibrate_surprise,
             default_datasets,
             fit_world_probes,
             load_training_data,
         )
+        from world_model.pixel_baseline import PixelPredictor
 
         paths = data or default_datasets(world, data_dir() / "datasets")
         training_data, _ = load_training_data(world, paths)
@@ -100,6 +104,10 @@ def probe_command(
         model.metadata |= calibrate_surprise(model)
         target = checkpoint or shipped_checkpoint(world)
         model.save(target)
+        if (target / "pixel.json").exists():  # scored like the JEPA, so calibrated with it
+            pixel = PixelPredictor.load(target)
+            calibrate_baseline(pixel, model)
+            pixel.save(target)
         err.print(
             f"probes refitted on {len(training_data.frames)} episodes, surprise on held-out ones; saved in {target}"
         )
@@ -120,7 +128,8 @@ def surprise_command(
     png: Path | None = typer.Option(None, "--png", help="Also plot the curve to this PNG."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The per-step surprise curve of one clip (with an optional impossible event)."""
+    """The per-step surprise curve of one clip (with an optional impossible event): at each step,
+    how far the next steps (the model's surprise window) departed from what it imagined there."""
     from agent_core.wiring import load_world_model
 
     model = load_world_model(world, checkpoint)
@@ -134,6 +143,7 @@ def surprise_command(
         "event": event,
         "event_step": shown.event_step,
         "steps": steps,
+        "window": model.surprise_window,
         "surprise": [round(float(v), 4) for v in curve],
         "threshold": model.metadata.get("surprise_threshold"),
     }
@@ -153,6 +163,9 @@ def surprise_command(
         return
     from cli.chat_view import sparkline
 
+    err.print(
+        f"surprise at step S: what the model imagined just before S, judged on {model.surprise_window} model steps from S"
+    )
     out.print(sparkline(list(curve), width=len(curve)))
     for step, value in zip(steps, curve, strict=True):
         flag = " <- event" if shown.event_step is not None and step - k < shown.event_step <= step else ""

@@ -39,7 +39,11 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "never_seen": lambda r: f"I have not seen the {r['object']} yet.",
     "surprises": lambda r: (
         "The most surprising moments: "
-        + "; ".join(f"step {m['step']} ({m['caption']}, surprise {m['surprise']})" for m in r["moments"])
+        + "; ".join(
+            f"step {m['step']} ({m['caption']}, surprise {m['surprise']}"
+            + (f", after: {', '.join(m['events'])})" if m.get("events") else ")")
+            for m in r["moments"]
+        )
         + "."
         if r["moments"]
         else "Nothing has surprised me yet."
@@ -56,8 +60,8 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
         else "I have not planned anything yet."
     ),
     "surprise": lambda r: (
-        f"That was surprising: at step {r['step']} my prediction error was {r['surprise']}, "
-        f"above my threshold of {r['threshold']}" + (f" ({', '.join(r['events'])})." if r.get("events") else ".")
+        f"That was surprising: at step {r['step']} my predictions were off by {r['surprise']} times my usual "
+        f"error, above my threshold of {r['threshold']}" + (f" ({', '.join(r['events'])})." if r.get("events") else ".")
     ),
     "event_unnoticed": lambda r: f"The {r['event']} of the {r['object']} did not surprise me.",
     "event_too_early": lambda r: (

@@ -37,10 +37,13 @@ class MemoryFilter:
     until: datetime | None = None
     seen: str | None = None
     min_surprise: float | None = None
+    steps: tuple[int, int] | None = None  # first and last env step, both included
 
     def apply(self, query: Select) -> Select:
         if self.episode is not None:
             query = query.where(Memory.episode_id == self.episode)
+        if self.steps is not None:
+            query = query.where(Memory.step.between(*self.steps))
         if self.since is not None:
             query = query.where(Memory.timestamp >= self.since)
         if self.until is not None:

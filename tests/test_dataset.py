@@ -114,3 +114,21 @@ def test_bad_specs_and_folders_are_refused(tmp_path):
     (tmp_path / "bad" / "manifest.json").write_text(json.dumps({"format": "other"}))
     with pytest.raises(DatasetError, match="manifest"):
         Dataset(tmp_path / "bad")
+
+
+def test_recipe_data_follows_the_recipe_when_it_changes(tmp_path, monkeypatch):
+    """A complete dataset is reused, but not one collected for other settings of the recipe."""
+    from dataclasses import replace
+
+    from agent_core import model_training
+
+    def recipe_with(episodes: int) -> model_training.Recipe:
+        spec = CollectionSpec("tworooms", "random", episodes=episodes, steps=6)
+        return replace(model_training.RECIPES["tworooms"], collections=(spec,))
+
+    monkeypatch.setitem(model_training.RECIPES, "tworooms", recipe_with(2))
+    first = model_training.default_datasets("tworooms", tmp_path)
+    assert model_training.default_datasets("tworooms", tmp_path) == first
+    monkeypatch.setitem(model_training.RECIPES, "tworooms", recipe_with(3))
+    (changed,) = model_training.default_datasets("tworooms", tmp_path)
+    assert Dataset(changed).episodes == 3 and Dataset(first[0]).episodes == 2

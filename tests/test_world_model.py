@@ -83,7 +83,8 @@ def _std_within_windows(sequence: torch.Tensor) -> torch.Tensor:
 def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path, predictor):
     model = new_model("tworooms", {**TINY, "predictor": predictor}).eval()
     model.set_probe("agent_pos", torch.randn(17, 2), (2,))
-    model.error_model = ErrorModel.fit(torch.randn(200, 16) * torch.linspace(0.1, 3, 16))
+    ordinary = torch.randn(200, 3, 16) * torch.linspace(0.1, 3, 16) * torch.tensor([1.0, 2.0, 3.0])[:, None]
+    model.error_model = ErrorModel.fit(ordinary[:, 0]).windowed(ordinary, balanced=True)
     model.save(tmp_path / "ck", note="x")
     loaded = WorldModel.load(tmp_path / "ck", world="tworooms")
     frames = np.random.default_rng(0).integers(0, 255, (3, 64, 64, 3), dtype=np.uint8)
@@ -93,8 +94,10 @@ def test_checkpoint_round_trip_and_bad_checkpoints(tmp_path, predictor):
     history, action = torch.randn(2, 3, 16), torch.randn(2, loaded.config.action_dim)
     with torch.inference_mode():
         torch.testing.assert_close(model.predict_next(history, action), loaded.predict_next(history, action))
-    residuals = torch.randn(5, 16)
-    torch.testing.assert_close(model.surprise_of(residuals), loaded.surprise_of(residuals))
+    residuals = torch.randn(5, 3, 16)
+    residuals[-1, 1:] = float("nan")  # a window cut short by the end of a clip
+    assert loaded.surprise_window == 3
+    torch.testing.assert_close(model.window_surprise(residuals), loaded.window_surprise(residuals))
     with pytest.raises(CheckpointError, match="world 'tworooms', not 'bounce'"):
         WorldModel.load(tmp_path / "ck", world="bounce")
     (tmp_path / "ck" / "model.safetensors").write_bytes(b"garbage")
@@ -124,6 +127,41 @@ def test_checkpoint_with_part_of_an_error_model_is_refused(tmp_path):
     )
     with pytest.raises(CheckpointError, match="does not fit a 16-d latent"):
         WorldModel.load(tmp_path / "ck")
+    whole = {"surprise.mean": torch.zeros(16), "surprise.whitener": torch.eye(16)}
+    save_file(tensors | whole, str(tmp_path / "ck" / "model.safetensors"))
+    assert WorldModel.load(tmp_path / "ck").surprise_window == 1  # saved before windows: one step each
+    save_file(
+        tensors | whole | {"surprise.horizon_scales": torch.tensor([1.0, -2.0])},
+        str(tmp_path / "ck" / "model.safetensors"),
+    )
+    with pytest.raises(CheckpointError, match="horizon scales must be positive"):
+        WorldModel.load(tmp_path / "ck")
+
+
+def test_surprise_window_weighs_evidence_that_builds_up():
+    """A small error that lasts outweighs a larger one-step blip once judged over a window, and
+    the window's horizons count alike when balanced, by their size when not."""
+    generator = torch.Generator().manual_seed(0)
+    growing = torch.tensor([1.0, 1.5, 2.0])  # ordinary errors grow with the horizon
+    ordinary = torch.randn(3000, 3, 4, generator=generator) * growing[:, None]
+    one_step = ErrorModel.fit(ordinary[:, 0], shrinkage=1.0)
+    balanced = one_step.windowed(ordinary, balanced=True)
+    assert balanced.window == 3 and balanced.window_surprise(ordinary).mean() == pytest.approx(1.0, abs=0.01)
+    torch.testing.assert_close(balanced.horizon_scales / balanced.horizon_scales[0], growing, rtol=0.05, atol=0)
+    by_size = one_step.windowed(ordinary, balanced=False)
+    assert torch.allclose(by_size.horizon_scales, by_size.horizon_scales[0].expand(3))
+    blip = torch.zeros(1, 3, 4)
+    blip[0, 0, 0] = 6.0  # one step far off, then back on track
+    lasting = torch.full((1, 3, 4), 2.0)  # a little off on every step
+    assert one_step.window_surprise(blip[:, :1]) > one_step.window_surprise(lasting[:, :1])  # one step decides
+    assert balanced.window_surprise(lasting) > balanced.window_surprise(blip)
+    cut_short = lasting.clone()
+    cut_short[0, 1:] = float("nan")  # only the first step was seen: it alone is judged
+    torch.testing.assert_close(
+        balanced.window_surprise(cut_short), one_step.window_surprise(lasting[:, :1]) / balanced.horizon_scales[0]
+    )
+    with pytest.raises(ValueError, match="complete windows"):
+        one_step.windowed(torch.full((5, 3, 4), float("nan")), balanced=True)
 
 
 def test_error_model_measures_errors_against_ordinary_ones():

@@ -97,27 +97,39 @@ class WorldModel(nn.Module):
         return torch.stack(imagined, dim=1)
 
     @torch.inference_mode()
-    def prediction_residuals(self, frames: np.ndarray, actions: np.ndarray) -> torch.Tensor:
-        """encoded z_{t+k} - predicted z_{t+k} per model step [n-1, D] for a clip of env frames
-        [T, 64, 64, 3] and env actions [T-1, A], with k = frameskip."""
+    def imagination_residuals(self, frames: np.ndarray, actions: np.ndarray, horizon: int) -> torch.Tensor:
+        """What each model step of a clip imagined, against what followed: encoded minus imagined
+        latents [n-1, horizon, D] for env frames [T, 64, 64, 3] and env actions [T-1, A]; row s
+        rolls out from the latents up to step s with the actions the clip then took (NaN past
+        the clip's end)."""
         kept, blocks = model_steps(frames, actions, self.config.frameskip)
         z = self.encode(kept)  # [n, D]
-        residuals = []
-        for t in range(len(kept) - 1):
-            history = z[max(0, t + 1 - self.config.history) : t + 1].unsqueeze(0)
-            residuals.append(z[t + 1] - self.predict_next(history, blocks[t : t + 1])[0])
-        return torch.stack(residuals)
+        residuals = torch.full((len(kept) - 1, horizon, z.shape[1]), float("nan"))
+        for start in range(len(kept) - 1):
+            seen = min(horizon, len(kept) - 1 - start)
+            history = z[max(0, start + 1 - self.config.history) : start + 1].unsqueeze(0)
+            imagined = self.rollout(history, blocks[start : start + seen].unsqueeze(0))[0]
+            residuals[start, :seen] = z[start + 1 : start + 1 + seen] - imagined
+        return residuals
 
-    def surprise_of(self, residuals: torch.Tensor) -> torch.Tensor:
-        """Surprise of residuals [..., D]: their distance under the fitted error model, or the
-        plain Euclidean norm for a model not calibrated yet."""
+    @property
+    def surprise_window(self) -> int:
+        """Steps each imagination is judged on (1 until calibrated)."""
+        return 1 if self.error_model is None else self.error_model.window
+
+    def window_surprise(self, residuals: torch.Tensor) -> torch.Tensor:
+        """Surprise of imagined windows from their residuals [S, M, D] -> [S]: under the fitted
+        error model, or the plain Euclidean norm of one-step residuals for a model not
+        calibrated yet."""
         if self.error_model is None:
-            return torch.linalg.vector_norm(residuals, dim=-1)
-        return self.error_model.distance(residuals)
+            return torch.linalg.vector_norm(residuals[:, 0], dim=-1)
+        return self.error_model.window_surprise(residuals)
 
     def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """Surprise per model step of a clip (see `prediction_residuals`)."""
-        return self.surprise_of(self.prediction_residuals(frames, actions)).numpy().astype(np.float32)
+        """Surprise per model step of a clip: what was imagined there against the next
+        `surprise_window` steps (fewer at the clip's end; see `imagination_residuals`)."""
+        residuals = self.imagination_residuals(frames, actions, self.surprise_window)
+        return self.window_surprise(residuals).numpy().astype(np.float32)
 
     # -- probes --------------------------------------------------------------------------
     def set_probe(self, name: str, weights: torch.Tensor, shape: tuple[int, ...]) -> None:
@@ -192,11 +204,14 @@ class WorldModel(nn.Module):
                 raise CheckpointError(f"{weights_path} lacks the weights of probe {name!r}")
             model.set_probe(name, weights, tuple(shape))
         mean, whitener = (tensors.pop(f"surprise.{name}", None) for name in ("mean", "whitener"))
+        scales = tensors.pop("surprise.horizon_scales", torch.ones(1))  # absent: checkpoints before windows
         if mean is not None and whitener is not None:
             size = config.latent_dim
             if mean.shape != (size,) or whitener.shape != (size, size):
                 raise CheckpointError(f"{weights_path}: its surprise error model does not fit a {size}-d latent")
-            model.error_model = ErrorModel(mean, whitener)
+            if scales.ndim != 1 or len(scales) == 0 or not bool((scales > 0).all()):
+                raise CheckpointError(f"{weights_path}: its surprise horizon scales must be positive numbers")
+            model.error_model = ErrorModel(mean, whitener, scales)
         elif mean is not None or whitener is not None:
             raise CheckpointError(f"{weights_path} holds only part of its surprise error model")
         try:

@@ -19,13 +19,19 @@ from torch import nn
 
 from world_model.errors import CheckpointError
 from world_model.model import model_steps, to_pixels
+from world_model.surprise import horizon_scales, window_scores
 from world_model.training import TrainingData
 
 
 class PixelPredictor(nn.Module):
-    def __init__(self, history: int, action_dim: int, frameskip: int, width: int = 32) -> None:
+    def __init__(
+        self, history: int, action_dim: int, frameskip: int, width: int = 32, horizon_scales: list[float] | None = None
+    ) -> None:
         super().__init__()
         self.history, self.action_dim, self.frameskip = history, action_dim, frameskip
+        # Surprise is judged over windows the way the JEPA's is (world_model.surprise); [1.0]
+        # until calibrated: each step's own pixel MSE.
+        self.horizon_scales = torch.tensor(horizon_scales or [1.0])
         self.down = nn.Sequential(
             nn.Conv2d(3 * history, width, 4, 2, 1),
             nn.GELU(),
@@ -63,19 +69,33 @@ class PixelPredictor(nn.Module):
         return torch.stack(losses).mean()
 
     @torch.inference_mode()
-    def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """Pixel MSE of each predicted next frame (same stepping as WorldModel.surprise)."""
-        h = self.history
+    def imagination_errors(self, frames: np.ndarray, actions: np.ndarray, horizon: int) -> torch.Tensor:
+        """Pixel MSE of what each model step of a clip imagined `horizon` steps ahead, its own
+        predicted frames fed back [n-1, horizon] (NaN past the clip's end; same stepping as
+        WorldModel.imagination_residuals)."""
         stepped, blocks = model_steps(frames, actions, self.frameskip)
         kept = torch.as_tensor(stepped)
-        errors = []
-        for t in range(len(kept) - 1):
-            window = kept[max(0, t + 1 - h) : t + 1]
-            if len(window) < h:
-                window = torch.cat([window[:1].expand(h - len(window), -1, -1, -1), window])
-            predicted = self(window[None], blocks[t : t + 1])
-            errors.append(F.mse_loss(predicted, to_pixels(kept[t + 1 : t + 2])).item())
-        return np.asarray(errors, dtype=np.float32)
+        starts = len(kept) - 1
+        padded = torch.cat([kept[:1].expand(self.history - 1, -1, -1, -1), kept])  # a full history from step 0
+        windows = torch.stack([padded[s : s + self.history] for s in range(starts)])  # [S, h, 64, 64, 3]
+        errors = torch.full((starts, horizon), float("nan"))
+        for k in range(horizon):
+            live = torch.arange(starts - k)  # windows whose k-th imagined step is still in the clip
+            predicted = self(windows[live], blocks[live + k])
+            actual = to_pixels(kept[live + k + 1])
+            errors[live, k] = (predicted - actual).pow(2).mean(dim=(1, 2, 3))
+            as_frames = predicted.mul(255).round().to(torch.uint8).permute(0, 2, 3, 1)
+            windows = torch.cat([windows[live, 1:], as_frames[:, None]], dim=1)
+        return errors
+
+    def surprise(self, frames: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """Surprise per model step of a clip, judged over the calibrated window."""
+        errors = self.imagination_errors(frames, actions, len(self.horizon_scales))
+        return window_scores(errors, self.horizon_scales).numpy().astype(np.float32)
+
+    def calibrate(self, errors: torch.Tensor, balanced: bool) -> None:
+        """Judge windows as long as the ordinary errors [N, M] (see `horizon_scales`)."""
+        self.horizon_scales = horizon_scales(errors, balanced)
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
@@ -87,6 +107,7 @@ class PixelPredictor(nn.Module):
             "history": self.history,
             "action_dim": self.action_dim,
             "frameskip": self.frameskip,
+            "horizon_scales": [float(v) for v in self.horizon_scales],
         }
         (path / "pixel.json").write_text(json.dumps(config))
 
