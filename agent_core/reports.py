@@ -19,7 +19,7 @@ class StepReport:
     frame: np.ndarray  # what the agent saw after the step
     facts: dict[str, Any]
     action: list[float]
-    surprise: float | None  # latent prediction error; None until the predictor has seen enough steps
+    surprise: float | None  # of the window this step completes; None until the predictor has seen enough
     surprising: bool  # surprise above the agent's threshold
     memory_id: int | None
     imagined: list[tuple[float, float]] = field(default_factory=list)  # planned agent path
