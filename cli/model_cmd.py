@@ -144,6 +144,7 @@ def surprise_command(
         "event_step": shown.event_step,
         "steps": steps,
         "window": model.surprise_window,
+        "trusted_from_step": steps[model.config.first_surprise_step],
         "surprise": [round(float(v), 4) for v in curve],
         "threshold": model.metadata.get("surprise_threshold"),
     }
@@ -167,9 +168,11 @@ def surprise_command(
         f"surprise at step S: what the model imagined just before S, judged on {model.surprise_window} model steps from S"
     )
     out.print(sparkline(list(curve), width=len(curve)))
-    for step, value in zip(steps, curve, strict=True):
+    for index, (step, value) in enumerate(zip(steps, curve, strict=True)):
         flag = " <- event" if shown.event_step is not None and step - k < shown.event_step <= step else ""
-        out.print(f"step {step:3d}  {value:8.3f}{flag}")
+        # Before it the predictor has seen too little (the benchmark and the agent skip these).
+        early = " (too early to trust)" if index < model.config.first_surprise_step else ""
+        out.print(f"step {step:3d}  {value:8.3f}{flag}{early}")
 
 
 def register(app: typer.Typer) -> None:

@@ -96,3 +96,17 @@ def test_bench_surprise_scores_the_shipped_model_and_its_pixel_baseline(cli_run)
             assert 0 <= figures["pairwise_accuracy"] <= 1 and 0 <= figures["auroc"] <= 1, event
             assert 0 <= figures["ties"] <= scores["pairs"], event
     assert cli_run("bench", "surprise", "--checkpoint", "x", "--world", "bounce", "--world", "tworooms").exit_code == 2
+
+
+def test_surprise_curve_of_a_clip_judges_windows_and_marks_untrusted_steps(cli_run):
+    def curve(*event: str) -> dict:
+        result = cli_run("surprise", "--world", "tworooms", "--clip", "3", *event, "--json")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    possible, vanish = curve(), curve("--event", "vanish")
+    assert vanish["window"] == 4 and len(vanish["surprise"]) == len(vanish["steps"])
+    trusted = vanish["steps"].index(vanish["trusted_from_step"])
+    assert max(vanish["surprise"][trusted:]) > max(possible["surprise"][trusted:])
+    printed = cli_run("surprise", "--world", "tworooms", "--clip", "3").stdout.splitlines()
+    assert printed[1].endswith("(too early to trust)") and not printed[-1].endswith("(too early to trust)")
