@@ -28,12 +28,19 @@ def test_clip_pairs_match_until_the_event(world, event):
     assert impossible.record is not None and impossible.record.event == event
 
 
-def test_bounce_vanish_happens_behind_the_occluder():
+def test_bounce_vanish_happens_behind_the_occluder_and_shows_before_the_clip_ends():
     possible = make_clip("bounce", 4)
     vanish = make_clip("bounce", 4, "vanish")
     # Hidden at the event: the frames only differ once the ball should have reappeared.
     np.testing.assert_array_equal(possible.frames[vanish.event_step], vanish.frames[vanish.event_step])
     assert np.isnan(vanish.states["ball_pos"][vanish.event_step, 0]).all()
+    for seed in range(100_000, 100_030):
+        try:
+            possible, vanish = make_clip("bounce", seed), make_clip("bounce", seed, "vanish")
+        except WorldError:
+            continue  # the ball is never hidden long before the end: no clean moment
+        differs = [t for t in range(48) if not np.array_equal(possible.frames[t], vanish.frames[t])]
+        assert differs and differs[0] <= 48 - 8, seed  # the missing ball is on screen in time
 
 
 def test_bounce_clips_put_the_occluder_where_the_world_puts_it():
