@@ -443,8 +443,21 @@ def test_pixel_baseline_trains_reports_progress_and_scores_surprise(tiny_data, t
     pixel.save(tmp_path)
     episode = data.frames[0][:12]
     actions = np.zeros((11, 2), np.float32)
-    curve = PixelPredictor.load(tmp_path).surprise(episode, actions)
+    loaded = PixelPredictor.load(tmp_path)
+    curve = loaded.surprise(episode, actions)
     assert len(curve) > 0 and np.all(np.isfinite(curve))
+    # Scored over windows like the JEPA: its own frames fed back, each horizon in ordinary units.
+    errors = loaded.imagination_errors(episode, actions, 3)
+    assert errors.shape == (len(curve), 3) and torch.isnan(errors[-1, 1:]).all()
+    loaded.calibrate(errors, balanced=True)
+    loaded.save(tmp_path)
+    windowed = PixelPredictor.load(tmp_path)
+    assert len(windowed.horizon_scales) == 3
+    np.testing.assert_allclose(windowed.surprise(episode, actions)[:-2].mean(), 1.0, rtol=1e-4)
+    config = json.loads((tmp_path / "pixel.json").read_text())
+    (tmp_path / "pixel.json").write_text(json.dumps(config | {"horizon_scales": [1.0, -1.0]}))
+    with pytest.raises(CheckpointError, match="horizon scales must be positive"):
+        PixelPredictor.load(tmp_path)
 
 
 def test_probes_fitted_on_imagined_latents_read_imagined_paths_better(tiny_data, tmp_path):

@@ -31,7 +31,9 @@ class PixelPredictor(nn.Module):
         self.history, self.action_dim, self.frameskip = history, action_dim, frameskip
         # Surprise is judged over windows the way the JEPA's is (world_model.surprise); [1.0]
         # until calibrated: each step's own pixel MSE.
-        self.horizon_scales = torch.tensor(horizon_scales or [1.0])
+        self.horizon_scales = torch.tensor([1.0] if horizon_scales is None else horizon_scales, dtype=torch.float32)
+        if self.horizon_scales.ndim != 1 or len(self.horizon_scales) == 0 or not bool((self.horizon_scales > 0).all()):
+            raise ValueError(f"horizon scales must be positive numbers, got {horizon_scales!r}")
         self.down = nn.Sequential(
             nn.Conv2d(3 * history, width, 4, 2, 1),
             nn.GELU(),
