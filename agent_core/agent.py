@@ -83,7 +83,7 @@ class Agent:
             if recent:
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
-                for memory in reversed(recent[: self.perception.span]):  # the predictor's history, as it was
+                for memory in reversed(recent[: self.perception.span]):  # history and window, as they were
                     self._remember_latent(memory.latent)
                     if memory.action:
                         self.actions.append(np.asarray(memory.action, dtype=np.float32))

@@ -187,18 +187,9 @@ def episode_chunks(spec: CollectionSpec) -> Iterator[TrainingData]:
 def calibrate_surprise(model: WorldModel) -> dict[str, float]:
     """Fit the model's error model on the recipe's held-out calibration episodes, scale its
     window's horizons, and put the alert threshold in the far tail of their surprise.
-
-    Only trusted imaginations count (from `first_surprise_step` on; before it an MLP sees a
-    padded history, no velocities yet): the agent raises no alarm on the others (nor does the
-    benchmark score them), so their larger errors must not shape the error model. The threshold
-    is read off whole windows, the only ones the agent judges."""
-    skip, world_recipe = model.config.first_surprise_step, recipe(model.config.world)
-    residuals = torch.cat(
-        [
-            model.imagination_residuals(frames, actions, world_recipe.surprise_window)[skip:]
-            for frames, actions in _calibration_clips(model.config.world)
-        ]
-    )
+    The threshold is read off whole windows, the only ones the agent judges."""
+    world_recipe = recipe(model.config.world)
+    residuals = _calibration_windows(model, model.imagination_residuals)
     one_step = ErrorModel.fit(residuals[:, 0], world_recipe.surprise_shrinkage)
     model.error_model = one_step.windowed(residuals, world_recipe.surprise_balanced)
     whole = residuals[~torch.isnan(residuals).any(dim=(1, 2))]
@@ -214,20 +205,26 @@ def calibrate_surprise(model: WorldModel) -> dict[str, float]:
 def calibrate_baseline(pixel: PixelPredictor, model: WorldModel) -> None:
     """Judge the pixel baseline's surprise over the same window as `model`'s, scaled on the
     same held-out episodes and steps, so that both are scored alike."""
+    errors = _calibration_windows(model, pixel.imagination_errors)
+    pixel.calibrate(errors, recipe(model.config.world).surprise_balanced)
+
+
+def _calibration_windows(
+    model: WorldModel, imagine: Callable[[np.ndarray, np.ndarray, int], torch.Tensor]
+) -> torch.Tensor:
+    """What `imagine(frames, actions, window)` makes of the recipe's calibration episodes
+    (simulated a shard at a time), row after row of trusted imaginations only: from
+    `first_surprise_step` on (before it an MLP sees a padded history, no velocities yet), the
+    agent raises no alarm (nor does the benchmark score them), so their larger errors must
+    not shape the calibration."""
     world_recipe = recipe(model.config.world)
-    errors = torch.cat(
+    return torch.cat(
         [
-            pixel.imagination_errors(frames, actions, world_recipe.surprise_window)[model.config.first_surprise_step :]
-            for frames, actions in _calibration_clips(model.config.world)
+            imagine(frames, actions, world_recipe.surprise_window)[model.config.first_surprise_step :]
+            for chunk in episode_chunks(world_recipe.calibration)
+            for frames, actions in zip(chunk.frames, chunk.actions, strict=True)
         ]
     )
-    pixel.calibrate(errors, world_recipe.surprise_balanced)
-
-
-def _calibration_clips(world: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The recipe's calibration episodes as (frames, actions), simulated a shard at a time."""
-    for chunk in episode_chunks(recipe(world).calibration):
-        yield from zip(chunk.frames, chunk.actions, strict=True)
 
 
 @dataclass(frozen=True)

@@ -209,9 +209,10 @@ class WorldModel(nn.Module):
             size = config.latent_dim
             if mean.shape != (size,) or whitener.shape != (size, size):
                 raise CheckpointError(f"{weights_path}: its surprise error model does not fit a {size}-d latent")
-            if scales.ndim != 1 or len(scales) == 0 or not bool((scales > 0).all()):
-                raise CheckpointError(f"{weights_path}: its surprise horizon scales must be positive numbers")
-            model.error_model = ErrorModel(mean, whitener, scales)
+            try:
+                model.error_model = ErrorModel(mean, whitener, scales)
+            except ValueError as exc:
+                raise CheckpointError(f"{weights_path}: its surprise {exc}") from None
         elif mean is not None or whitener is not None:
             raise CheckpointError(f"{weights_path} holds only part of its surprise error model")
         try:

@@ -19,7 +19,7 @@ from torch import nn
 
 from world_model.errors import CheckpointError
 from world_model.model import model_steps, to_pixels
-from world_model.surprise import horizon_scales, window_scores
+from world_model.surprise import checked_scales, horizon_scales, window_scores
 from world_model.training import TrainingData
 
 
@@ -31,9 +31,8 @@ class PixelPredictor(nn.Module):
         self.history, self.action_dim, self.frameskip = history, action_dim, frameskip
         # Surprise is judged over windows the way the JEPA's is (world_model.surprise); [1.0]
         # until calibrated: each step's own pixel MSE.
-        self.horizon_scales = torch.tensor([1.0] if horizon_scales is None else horizon_scales, dtype=torch.float32)
-        if self.horizon_scales.ndim != 1 or len(self.horizon_scales) == 0 or not bool((self.horizon_scales > 0).all()):
-            raise ValueError(f"horizon scales must be positive numbers, got {horizon_scales!r}")
+        scales = [1.0] if horizon_scales is None else horizon_scales
+        self.horizon_scales = checked_scales(torch.tensor(scales, dtype=torch.float32))
         self.down = nn.Sequential(
             nn.Conv2d(3 * history, width, 4, 2, 1),
             nn.GELU(),

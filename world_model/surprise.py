@@ -36,6 +36,14 @@ def window_scores(errors: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
     return (errors / scales).nanmean(dim=1)
 
 
+def checked_scales(scales: torch.Tensor) -> torch.Tensor:
+    """`scales` if they can divide a window's errors (one positive number per horizon); else
+    ValueError, so that a damaged file is named instead of dividing by zero or flipping signs."""
+    if scales.ndim != 1 or len(scales) == 0 or not bool((scales > 0).all()):
+        raise ValueError(f"horizon scales must be positive numbers, got {scales.tolist()}")
+    return scales
+
+
 def horizon_scales(errors: torch.Tensor, balanced: bool) -> torch.Tensor:
     """What each horizon's error is divided by, from the errors [N, M] of ordinary windows:
     its own mean when `balanced` (every horizon counts alike), else the mean over all horizons
@@ -57,6 +65,9 @@ class ErrorModel:
     whitener: torch.Tensor  # [D, D] lower-triangular L with L L^T = inverse covariance
     # [M]: M is the window's length; one 1.0 judges each step's one-step distance on its own.
     horizon_scales: torch.Tensor = field(default_factory=lambda: torch.ones(1))
+
+    def __post_init__(self) -> None:
+        checked_scales(self.horizon_scales)
 
     @property
     def window(self) -> int:
