@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent_core.episode_script import EpisodeScript, Expect, ScriptStep
+from agent_core.episode_script import EpisodeScript, Expect, ScriptError, ScriptStep
 from agent_core.plots import plot_curve
 from agent_core.reports import StepReport, TurnResult
 
@@ -115,6 +116,25 @@ def run_script(
         if on_step:
             on_step(index, step, turn)
     return result
+
+
+REPORT_FILES = ("report.md", "surprise.png")
+
+
+def prepare_report_folder(folder: Path) -> None:
+    """Make sure the report can be written before the episode runs (and is stored in memory):
+    the folder exists or can be made, is a folder, and takes files."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in REPORT_FILES:
+            if (folder / name).is_dir():
+                raise ScriptError(f"cannot write the report: {folder / name} is a folder")
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except FileExistsError:
+        raise ScriptError(f"cannot write the report: {folder} is a file, not a folder") from None
+    except OSError as exc:
+        raise ScriptError(f"cannot write the report in {folder}: {exc.strerror or exc}") from None
 
 
 def write_report(result: ReplayResult, folder: Path) -> list[Path]:

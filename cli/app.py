@@ -7,6 +7,7 @@ import warnings
 import typer
 from rich.markup import escape
 
+from agent_core.limits import MAX_THREADS
 from agent_core.settings import apply_thread_setting
 from cli import (
     ask_cmd,
@@ -38,6 +39,7 @@ def root(
         None,
         "--threads",
         min=1,
+        max=MAX_THREADS,
         envvar="WORLDMIND_THREADS",
         help="CPU threads for torch (1 often beats 2 on a loaded 2-core machine).",
     ),

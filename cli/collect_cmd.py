@@ -8,6 +8,7 @@ import typer
 
 from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.data.episodes import DEFAULT_POLICY
+from agent_core.limits import MAX_COLLECT_EPISODES, MAX_COLLECT_STEPS, MAX_SEED, MAX_WORKERS
 from cli.console import err, progress
 
 
@@ -15,12 +16,14 @@ def collect(
     out: Path = typer.Option(..., "--out", help="Dataset folder to create (or resume)."),
     world: str = typer.Option("tworooms", "--world", help="World name."),
     policy: str | None = typer.Option(None, "--policy", help="random | noisy-expert (default per world)."),
-    episodes: int = typer.Option(64, "--episodes", min=1, help="Number of episodes."),
-    steps: int = typer.Option(100, "--steps", min=1, help="Actions per episode."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the first episode."),
+    episodes: int = typer.Option(64, "--episodes", min=1, max=MAX_COLLECT_EPISODES, help="Number of episodes."),
+    steps: int = typer.Option(100, "--steps", min=1, max=MAX_COLLECT_STEPS, help="Actions per episode."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=MAX_SEED - MAX_COLLECT_EPISODES, help="Seed of the first episode."
+    ),
     noise: float = typer.Option(0.3, "--noise", min=0.0, help="Noisy expert's action noise."),
-    shard_size: int = typer.Option(16, "--shard-size", min=1, help="Episodes per shard."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Parallel worker processes."),
+    shard_size: int = typer.Option(16, "--shard-size", min=1, max=MAX_COLLECT_EPISODES, help="Episodes per shard."),
+    workers: int = typer.Option(1, "--workers", min=1, max=MAX_WORKERS, help="Parallel worker processes."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing dataset."),
 ) -> None:
     """Collect episodes into shards with a manifest (resumable; refuses to overwrite)."""

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from agent_core.limits import MAX_THREADS
 from agent_core.settings import data_dir
 from cli import options
 from cli.bench_cmd import bench_app
@@ -102,7 +103,9 @@ def bench_language(
         "Default: all installed packaged models, with llama.cpp.",
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N requests of the phrasing set."),
-    threads: int = typer.Option(2, "--llm-threads", min=1, help="CPU threads for the model (llama.cpp's, or torch's)."),
+    threads: int = typer.Option(
+        2, "--llm-threads", min=1, max=MAX_THREADS, help="CPU threads for the model (llama.cpp's, or torch's)."
+    ),
     as_json: bool = typer.Option(True, "--json/--no-json", help="Print JSON (the default), else one line per model."),
 ) -> None:
     """Exact-match accuracy, rejection rates and latency of intent parsing on the phrasing set."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from agent_core.limits import MAX_EPISODES, MAX_SEED, MAX_TRAIN_STEPS
 from agent_core.worlds.clips import make_clip
 from cli import options
 from cli.bench_cmd import bench_app
@@ -21,8 +22,10 @@ def train_command(
     world: str = typer.Option("tworooms", "--world", help="World name."),
     data: list[Path] = typer.Option([], "--data", help="Dataset folder(s); default: collect the world's recipe."),
     config: Path | None = typer.Option(None, "--config", help="JSON with 'model' and 'train' overrides."),
-    steps: int | None = typer.Option(None, "--steps", min=1, help="Training steps (overrides the config)."),
-    seed: int | None = typer.Option(None, "--seed", min=0, help="Random seed (overrides the config)."),
+    steps: int | None = typer.Option(
+        None, "--steps", min=1, max=MAX_TRAIN_STEPS, help="Training steps (overrides the config)."
+    ),
+    seed: int | None = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Random seed (overrides the config)."),
     baseline: bool = typer.Option(False, "--baseline", help="Also train the pixel-space baseline."),
 ) -> None:
     """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
@@ -121,7 +124,7 @@ def probe_command(
 
 def surprise_command(
     world: str = typer.Option("bounce", "--world", help="World name."),
-    clip: int = typer.Option(0, "--clip", min=0, help="Clip seed."),
+    clip: int = typer.Option(0, "--clip", min=0, max=MAX_SEED, help="Clip seed."),
     event: str | None = typer.Option(None, "--event", help="Event to inject (default: the possible clip)."),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
     length: int = typer.Option(48, "--length", min=16, help="Frames in the clip."),
@@ -185,8 +188,10 @@ def register(app: typer.Typer) -> None:
 def bench_surprise(
     worlds: list[str] = typer.Option(["bounce", "tworooms"], "--world", help="World(s) to test."),
     # 200, not 40: at 40 one pair moves a figure by 0.025, as much as its distance to a 0.95 target.
-    seeds: int = typer.Option(200, "--seeds", min=1, help="Held-out clip seeds per world."),
-    first_seed: int = typer.Option(100_000, "--first-seed", min=0, help="First held-out seed."),
+    seeds: int = typer.Option(200, "--seeds", min=1, max=MAX_EPISODES, help="Held-out clip seeds per world."),
+    first_seed: int = typer.Option(
+        100_000, "--first-seed", min=0, max=MAX_SEED - MAX_EPISODES, help="First held-out seed."
+    ),
     length: int = typer.Option(48, "--length", min=16, help="Frames per clip."),
     checkpoint: Path | None = typer.Option(
         None, "--checkpoint", help="Checkpoint folder (one world; default: shipped)."

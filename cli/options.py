@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-NAMESPACE = typer.Option("default", "--namespace", "-n", help="Agent identity: its memories and chat history.")
+from agent_core.limits import MAX_NAMESPACE_LENGTH, MAX_SEED
+
+
+def checked_namespace(name: str | None) -> str | None:
+    """A namespace name fits its database column and is not blank (None: the command's default)."""
+    if name is not None and not (name.strip() and len(name) <= MAX_NAMESPACE_LENGTH):
+        raise typer.BadParameter(f"a namespace is 1 to {MAX_NAMESPACE_LENGTH} characters, not blank")
+    return name
+
+
+NAMESPACE = typer.Option(
+    "default", "--namespace", "-n", callback=checked_namespace, help="Agent identity: its memories and chat history."
+)
 DB = typer.Option(
     None,
     "--db",
@@ -20,6 +32,6 @@ LLM = typer.Option(
     " a local Hugging Face model folder; or 'fake' (deterministic, for tests).",
 )
 WORLD = typer.Option("tworooms", "--world", help="World name.")
-SEED = typer.Option(0, "--seed", min=0, help="World seed.")
+SEED = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="World seed.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 REPORT_JSON = typer.Option(True, "--json/--no-json", help="Print JSON (the default), else a table of the figures.")

@@ -7,21 +7,35 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from agent_core.limits import (
+    MAX_BUDGET,
+    MAX_EPISODES,
+    MAX_EXPERIENCE_STEPS,
+    MAX_HORIZON,
+    MAX_ITERATIONS,
+    MAX_PLAN_SEEDS,
+    MAX_SAMPLES,
+    MAX_SEED,
+)
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, print_report, progress
 from cli.options import CHECKPOINT, REPORT_JSON
 
 PLANNER = typer.Option("cem", "--planner", help="cem or mppi.")
-HORIZON = typer.Option(10, "--horizon", help="Planning horizon in model steps (positive).")
-SAMPLES = typer.Option(128, "--samples", help="Candidate action sequences per iteration.")
-ITERATIONS = typer.Option(4, "--iterations", help="Refinement iterations per plan.")
+HORIZON = typer.Option(10, "--horizon", min=1, max=MAX_HORIZON, help="Planning horizon in model steps (positive).")
+SAMPLES = typer.Option(128, "--samples", min=1, max=MAX_SAMPLES, help="Candidate action sequences per iteration.")
+ITERATIONS = typer.Option(4, "--iterations", min=1, max=MAX_ITERATIONS, help="Refinement iterations per plan.")
 
 
 POSITION_WEIGHT = typer.Option(
     None, "--position-weight", help="Weight of the agent-probe distance added to the latent cost."
 )
 EXPERIENCE = typer.Option(
-    3000, "--experience", min=0, help="Random-walk steps in the world that build an experience map (0: none)."
+    3000,
+    "--experience",
+    min=0,
+    max=MAX_EXPERIENCE_STEPS,
+    help="Random-walk steps in the world that build an experience map (0: none).",
 )
 
 
@@ -66,8 +80,10 @@ def register(app: typer.Typer) -> None:
     @app.command("plan")
     def plan(
         world: str = typer.Option("tworooms", "--world", help="World name (tworooms)."),
-        seed: int = typer.Option(0, "--seed", min=0, help="World seed (layout and start)."),
-        goal_seed: int | None = typer.Option(None, "--goal-seed", min=0, help="Draw the goal position from this seed."),
+        seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="World seed (layout and start)."),
+        goal_seed: int | None = typer.Option(
+            None, "--goal-seed", min=0, max=MAX_SEED, help="Draw the goal position from this seed."
+        ),
         goal: str | None = typer.Option(None, "--goal", help="Goal position 'X,Y' in pixels."),
         goal_object: str | None = typer.Option(
             None, "--goal-object", help="Walk to this object, located by the model's probe."
@@ -76,8 +92,8 @@ def register(app: typer.Typer) -> None:
         horizon: int = HORIZON,
         samples: int = SAMPLES,
         iterations: int = ITERATIONS,
-        execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
-        budget: int = typer.Option(200, "--budget", help="Step budget."),
+        execute: int = typer.Option(1, "--execute", min=1, max=MAX_HORIZON, help="Model steps executed per plan."),
+        budget: int = typer.Option(200, "--budget", min=1, max=MAX_BUDGET, help="Step budget."),
         position_weight: float | None = POSITION_WEIGHT,
         experience_steps: int = EXPERIENCE,
         checkpoint: Path | None = CHECKPOINT,
@@ -146,20 +162,26 @@ def register(app: typer.Typer) -> None:
     @bench_app.command("plan")
     def bench_plan(
         protocol: str | None = typer.Option(None, "--protocol", help="near or far (default both)."),
-        seeds: int = typer.Option(3, "--seeds", min=1, help="Evaluation seeds."),
+        seeds: int = typer.Option(3, "--seeds", min=1, max=MAX_PLAN_SEEDS, help="Evaluation seeds."),
         first_seed: int = typer.Option(
-            0, "--first-seed", min=0, help="First evaluation seed (0 for the published numbers)."
+            0,
+            "--first-seed",
+            min=0,
+            max=MAX_SEED - MAX_PLAN_SEEDS,
+            help="First evaluation seed (0 for the published numbers).",
         ),
-        episodes: int = typer.Option(50, "--episodes", min=1, help="Episodes per seed."),
+        episodes: int = typer.Option(50, "--episodes", min=1, max=MAX_EPISODES, help="Episodes per seed."),
         planner: str = PLANNER,
         horizon: int = HORIZON,
         samples: int = SAMPLES,
         iterations: int = ITERATIONS,
-        execute: int = typer.Option(1, "--execute", help="Model steps executed per plan."),
+        execute: int = typer.Option(1, "--execute", min=1, max=MAX_HORIZON, help="Model steps executed per plan."),
         position_weight: float | None = POSITION_WEIGHT,
         experience_steps: int = EXPERIENCE,
         sweep: bool = typer.Option(True, "--sweep/--no-sweep", help="Samples x iterations table."),
-        sweep_episodes: int = typer.Option(20, "--sweep-episodes", min=1, help="Near episodes per sweep point."),
+        sweep_episodes: int = typer.Option(
+            20, "--sweep-episodes", min=1, max=MAX_EPISODES, help="Near episodes per sweep point."
+        ),
         checkpoint: Path | None = CHECKPOINT,
         as_json: bool = REPORT_JSON,
     ) -> None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from agent_core.episode_script import ScriptError, load_script
-from agent_core.replay import run_script, write_report
+from agent_core.episode_script import ScriptError, check_against_world, load_script
+from agent_core.replay import prepare_report_folder, run_script, write_report
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, print_json, print_report, progress
@@ -24,7 +24,11 @@ def replay(
     script_path: Path = typer.Argument(..., metavar="SCRIPT.yaml", help="Episode script."),
     report_dir: Path = typer.Option(Path("replay-report"), "--report", help="Folder for report.md and surprise.png."),
     namespace: str | None = typer.Option(
-        None, "--namespace", "-n", help="Memory namespace (default: the script's, else a fresh one)."
+        None,
+        "--namespace",
+        "-n",
+        callback=options.checked_namespace,
+        help="Memory namespace (default: the script's, else a fresh one).",
     ),
     db: str | None = options.DB,
     checkpoint: Path | None = options.CHECKPOINT,
@@ -36,6 +40,8 @@ def replay(
     from cli.agent_opening import open_agent_with_progress
 
     script = load_script(script_path)
+    check_against_world(script, str(script_path))
+    prepare_report_folder(report_dir)
     fresh = f"replay-{script_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
     agent = open_agent_with_progress(
         AgentOptions(

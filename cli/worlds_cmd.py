@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from agent_core.limits import MAX_SEED
 from agent_core.worlds import WORLDS, make_world
 from cli.console import err, out, print_json
 from cli.render import frame_to_text
@@ -38,7 +39,7 @@ def list_worlds(as_json: bool = typer.Option(False, "--json", help="Print JSON."
 @world_app.command("show")
 def show(
     world: str = typer.Argument("tworooms", help="World name."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the scene."),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed of the scene."),
     png: Path | None = typer.Option(None, "--png", help="Write a PNG (scaled x8) instead."),
     as_json: bool = typer.Option(False, "--json", help="Print the facts as JSON."),
 ) -> None:

@@ -19,8 +19,8 @@ from tests.planning_models import LinearLatentModel
         (["plan", "--goal", "32,20"], "outside the free space"),  # inside the middle wall
         (["plan", "--goal", "a,b"], "goal must be 'X,Y'"),
         (["plan", "--goal-object", "purple cow"], "unknown object 'purple cow'"),
-        (["plan", "--goal-seed", "1", "--horizon", "0"], "horizon must be a positive integer"),
-        (["plan", "--goal-seed", "1", "--samples", "-4"], "samples must be a positive integer"),
+        (["plan", "--goal-seed", "1", "--horizon", "0"], "'--horizon': Input should be greater than or equal to 1"),
+        (["plan", "--goal-seed", "1", "--samples", "-4"], "'--samples': Input should be greater than or equal to 1"),
         (["plan", "--goal-seed", "1", "--planner", "astar"], "unknown planner"),
         (["plan", "--world", "bounce", "--goal-seed", "1"], "bounce has none"),
         (["bench", "plan", "--protocol", "medium"], "unknown protocol"),

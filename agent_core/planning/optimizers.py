@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agent_core.limits import MAX_HORIZON, MAX_ITERATIONS, MAX_SAMPLES
 from agent_core.planning.bounds import ActionBounds
 from agent_core.planning.costs import Cost, Rollout
 from agent_core.planning.errors import PlanningError
@@ -40,6 +41,9 @@ class PlannerConfig:
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
                 raise PlanningError(f"{name} must be a positive integer, got {value!r}")
+        for name, bound in (("horizon", MAX_HORIZON), ("samples", MAX_SAMPLES), ("iterations", MAX_ITERATIONS)):
+            if getattr(self, name) > bound:
+                raise PlanningError(f"{name} must be at most {bound:,}, got {getattr(self, name):,}")
         if self.elites > self.samples:
             raise PlanningError(f"elites ({self.elites}) cannot exceed samples ({self.samples})")
         if not self.temperature > 0:
