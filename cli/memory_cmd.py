@@ -26,8 +26,8 @@ from memory.index_settings import INDEX_KINDS, IndexSettings
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy and FAISS: loaded by the commands that use it
     from memory.captions import TextEmbedder
-    from memory.records import MemoryFilter, MemoryRecord
     from memory.store import MemoryStore
+    from memory.store_types import MemoryFilter, MemoryRecord
 
 memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
 
@@ -51,7 +51,7 @@ def _moment(text: str | None, option: str) -> datetime | None:
 def _filter(
     episode: int | None, since: str | None, until: str | None, seen: str | None, min_surprise: float | None
 ) -> MemoryFilter:
-    from memory.records import MemoryFilter
+    from memory.store_types import MemoryFilter
 
     return MemoryFilter(episode, _moment(since, "--since"), _moment(until, "--until"), seen, min_surprise)
 
@@ -182,7 +182,7 @@ def search(
     as_json: bool = options.JSON,
 ) -> None:
     """Rank memories by relevance, recency and importance (by caption text or by latent similarity)."""
-    from memory.records import RetrievalWeights
+    from memory.store_types import RetrievalWeights
 
     weights = RetrievalWeights(relevance, recency, importance, half_life)
     if (text is None) == (like is None):
@@ -258,7 +258,7 @@ def forget(
             _confirm(f"Forget episode {episode} of {namespace!r} and its memories?", yes)
             count = store.forget_episode(episode)
         elif before is not None:
-            from memory.records import MemoryFilter
+            from memory.store_types import MemoryFilter
 
             where = MemoryFilter(until=_moment(before, "--before"))
             _confirm(f"Forget {store.count(where)} memories of {namespace!r} older than {before}?", yes)
