@@ -64,9 +64,12 @@ def _store(
     *,
     dim: int | None = None,
     create: bool = False,
-    write_index: bool = True,
+    writer: bool = False,
 ) -> Iterator[MemoryStore]:
-    """Open a namespace (an existing one unless `create`); warnings (an index rebuilt, say) go to stderr."""
+    """Open a namespace (an existing one unless `create`); warnings (an index rebuilt, say) go to stderr.
+
+    Only commands that change memories open it as the `writer`: another process writing to the
+    namespace refuses them (exit 2, one line), while the reading commands keep working beside it."""
     from memory.store import MemoryStore
 
     store = MemoryStore(
@@ -75,7 +78,7 @@ def _store(
         dim,
         text_embedder=text_embedder,
         create=create,
-        write_index=write_index,
+        writer=writer,
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
     )
     try:
@@ -248,7 +251,7 @@ def forget(
     chosen = [bool(ids), episode is not None, before is not None, everything]
     if sum(chosen) != 1:
         raise MemoryInputError("choose exactly one of: IDS, --episode, --before, --all")
-    with _store(db, namespace) as store:
+    with _store(db, namespace, writer=True) as store:
         if ids:
             for memory_id in ids:
                 store.get(memory_id)  # unknown ids fail before the question is asked
@@ -296,7 +299,7 @@ def import_(
     from memory.archive import import_archive, read_archive
 
     archive = read_archive(path)
-    with _store(db, namespace, dim=archive.latent_dim, create=True) as store:
+    with _store(db, namespace, dim=archive.latent_dim, create=True, writer=True) as store:
         counts = import_archive(store, archive, progress=True)
     err.print(f"imported {counts} into {namespace!r}")
 
@@ -305,7 +308,7 @@ def import_(
 def check(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_json: bool = options.JSON) -> None:
     """Verify that SQL, the index in memory and the index file agree; exit 1 and say what would be repaired."""
     report: dict[str, Any]
-    with _store(db, namespace, write_index=False) as store:  # a check repairs nothing, on disk or in SQL
+    with _store(db, namespace) as store:  # a check repairs nothing, on disk or in SQL
         report = store.check()
     if as_json:
         print_json(report)
@@ -325,7 +328,7 @@ def rebuild(
     """Rebuild the vector index from SQL (and switch its kind), then save it."""
     if kind is not None and kind not in INDEX_KINDS:
         raise MemoryInputError(f"unknown index kind {kind!r}; choose one of {', '.join(INDEX_KINDS)}")
-    with _store(db, namespace) as store:
+    with _store(db, namespace, writer=True) as store:
         count = store.rebuild_index(None if kind is None else IndexSettings(kind=kind))
         built = store.index.kind
     err.print(f"rebuilt the {built} index of {namespace!r}: {count} vectors")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from memory.database import sqlite_url
-    from memory.errors import LatentSpaceError, MemoryInputError
+    from memory.errors import LatentSpaceError, MemoryInputError, NamespaceBusyError
     from memory.index_settings import INDEX_KINDS, IndexSettings
     from memory.store import MemoryStore, namespaces
     from memory.store_types import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
@@ -20,6 +20,7 @@ _HOMES = {
     "sqlite_url": "memory.database",
     "MemoryInputError": "memory.errors",
     "LatentSpaceError": "memory.errors",
+    "NamespaceBusyError": "memory.errors",
     "INDEX_KINDS": "memory.index_settings",
     "IndexSettings": "memory.index_settings",
     "MemoryFilter": "memory.store_types",
@@ -38,6 +39,7 @@ __all__ = [
     "MemoryInputError",
     "MemoryRecord",
     "MemoryStore",
+    "NamespaceBusyError",
     "NewMemory",
     "RetrievalWeights",
     "namespaces",

@@ -24,6 +24,7 @@ class Episodes(StoreCore):
         summary: dict[str, Any] | None = None,
     ) -> int:
         """Open an episode (an imported one arrives with its times and summary already known)."""
+        self._require_writer()
         with self.sessions.begin() as session:
             episode = Episode(
                 namespace_id=self.namespace_id,
@@ -66,6 +67,7 @@ class Episodes(StoreCore):
 
     def end_episode(self, episode: int) -> None:
         """Close an episode with a summary: memory count, objects seen, the most surprising moments."""
+        self._require_writer()
         with self.sessions.begin() as session:
             record = self._own_episode(session, episode)
             count = session.scalar(select(func.count()).where(Memory.episode_id == episode)) or 0
@@ -89,6 +91,7 @@ class Episodes(StoreCore):
             }
 
     def add_chat_turn(self, role: str, text: str, timestamp: datetime | None = None) -> None:
+        self._require_writer()
         with self.sessions.begin() as session:
             session.add(
                 ChatTurn(namespace_id=self.namespace_id, role=role, text=text, timestamp=timestamp or datetime.now(UTC))

@@ -36,13 +36,16 @@ class IndexSync(StoreCore):
         return VectorIndex.load(self.index_path, self.dim, self.index_settings, state.checksum)
 
     def _open_index(self) -> VectorIndex:
+        """Load the index file, or repair it from SQL: on disk too for a writer, in memory only for a
+        reader, which must leave the file to the process that holds the writer lock."""
         state = self._index_state()
+        kept = "" if self.writer else " in memory only (opened read-only, the file is left to its writer)"
         try:
             index = self._load_index_file(state)
         except IndexFileError as exc:
             index = VectorIndex(self.dim, self.index_settings)
             if self.count() > 0:
-                self.warn(f"{exc}; rebuilding the {self.namespace!r} index from SQL")
+                self.warn(f"{exc}; rebuilding the {self.namespace!r} index from SQL{kept}")
                 self._rebuild(index)
             return index
         assert state is not None  # a file loaded, so SQL recorded it
@@ -51,8 +54,9 @@ class IndexSync(StoreCore):
             return index
         missing, extra = self._reconcile(index)
         if missing or extra:
+            done = "repaired" if self.writer else f"completed from SQL{kept}"
             self.warn(
-                f"index of {self.namespace!r} was behind SQL ({missing} missing, {extra} deleted vectors); repaired"
+                f"index of {self.namespace!r} was behind SQL ({missing} missing, {extra} deleted vectors); {done}"
             )
             self._save_index(index)
         return index
@@ -78,6 +82,7 @@ class IndexSync(StoreCore):
 
     def rebuild_index(self, settings: IndexSettings | None = None) -> int:
         """Build the index again from SQL (as another kind, if given) and persist it; returns its size."""
+        self._require_writer()
         if settings is not None:
             self.index_settings = settings
             self.index = VectorIndex(self.dim, settings)
@@ -85,11 +90,12 @@ class IndexSync(StoreCore):
         return len(self.index)
 
     def save_index(self) -> None:
+        self._require_writer()
         self._save_index(self.index)
 
     def _save_index(self, index: VectorIndex) -> None:
-        if not self.write_index:
-            return
+        if not self.writer:
+            return  # a reader's repairs stay in memory: the writer lock's holder owns the file
         checksum = index.save(self.index_path)
         with self.sessions.begin() as session:
             state = session.get(IndexState, (self.namespace_id, LATENT_INDEX))
@@ -100,7 +106,10 @@ class IndexSync(StoreCore):
         self._index_unsaved = False
 
     def check(self) -> dict[str, Any]:
-        """Compare the index file on disk with SQL and report what a repair would do."""
+        """Compare the index file on disk with SQL and report what a repair would do.
+
+        While another process holds the writer lock its index file lags SQL until it closes, and
+        only it may write that file: the report then says so instead of offering a repair."""
         in_sql = self.ids()
         try:
             file_ids, file_status = self._load_index_file(self._index_state()).ids(), "ok"
@@ -113,6 +122,12 @@ class IndexSync(StoreCore):
             repairs.append(f"rebuild the index from SQL ({file_status})")
         elif missing or deleted:
             repairs.append(f"add {missing} missing vectors and drop {deleted} deleted ones, then save the index")
+        other_writer = None if self.writer else self.writer_lock.held_elsewhere()
+        if repairs and other_writer is not None:
+            repairs = [
+                f"cannot repair while another process ({other_writer}) writes to {self.namespace!r}; it saves "
+                "the index file when it closes: check again then"
+            ]
         return {
             "namespace": self.namespace,
             "memories": len(in_sql),
@@ -122,6 +137,7 @@ class IndexSync(StoreCore):
             "index_file_vectors": len(file_ids),
             "missing_from_index_file": missing,
             "deleted_but_in_index_file": deleted,
+            "other_writer": other_writer,
             "consistent": not repairs,
             "repairs": repairs,
         }

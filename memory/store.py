@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from memory.errors import LatentSpaceError, MemoryInputError
 from memory.index_settings import IndexSettings
 from memory.migrate import upgrade
 from memory.schema import Memory, Namespace
+from memory.writer_lock import NamespaceLock
 from memory.writing import Writing
 
 
@@ -63,34 +65,49 @@ class MemoryStore(Writing, Episodes):
         index_dir: Path | None = None,
         text_embedder: TextEmbedder | None = None,
         create: bool = True,
-        write_index: bool = True,
+        writer: bool = True,
         warn: Callable[[str], None] | None = None,
         latent_space: str | None = None,
     ) -> None:
         """`latent_space` names the encoder of the caller's latents (`WorldModel.latent_space`): an
         empty namespace records it, and one whose memories came from another encoder is refused
-        (LatentSpaceError) until `reencode` has moved them, since their distances would be meaningless."""
+        (LatentSpaceError) until `reencode` has moved them, since their distances would be meaningless.
+
+        A writer (the default) takes the namespace's writer lock before anything can change, and a
+        second writing process is refused with NamespaceBusyError (`memory.writer_lock`); a reader
+        (`writer=False`) takes none, never writes the index file and refuses to change memories."""
         self.engine = open_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.namespace = namespace
-        self.write_index = write_index
+        self.writer = writer
         self._index_unsaved = False  # vectors added or removed since the index file was written
         self.warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
+        self._release_lock = lambda: None
         try:
             upgrade(self.engine)
             self.namespace_id = self._namespace_id(namespace, create)
+            self.writer_lock = NamespaceLock(self.engine, default_index_dir(url), self.namespace_id, namespace)
+            if writer:
+                self.writer_lock.acquire()
+                # also when the store is dropped unclosed; the OS or the server releases it if the process dies
+                self._release_lock = weakref.finalize(self, self.writer_lock.release)
             self.latent_space = self._claim_latent_space(latent_space)
+            self.dim = self._resolve_dimension(dim)
+            self.index_settings = index or IndexSettings(kind=self._recorded_kind() or "flat")
+            self.index_path = (index_dir or default_index_dir(url)) / f"namespace-{self.namespace_id}.faiss"
+            self.index = self._open_index()
         except DBAPIError as exc:
-            self.engine.dispose()
+            self._abandon()
             raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
-        except MemoryInputError:
-            self.engine.dispose()
+        except BaseException:
+            self._abandon()
             raise
-        self.dim = self._resolve_dimension(dim)
-        self.index_settings = index or IndexSettings(kind=self._recorded_kind() or "flat")
-        self.index_path = (index_dir or default_index_dir(url)) / f"namespace-{self.namespace_id}.faiss"
-        self.index = self._open_index()
         self.captions = None if text_embedder is None else CaptionIndex(self.sessions, self.namespace_id, text_embedder)
+
+    def _abandon(self) -> None:
+        """An open that failed leaves no lock held and no connection open."""
+        self._release_lock()
+        self.engine.dispose()
 
     def _namespace_id(self, name: str, create: bool) -> int:
         with self.sessions.begin() as session:
@@ -116,6 +133,7 @@ class MemoryStore(Writing, Episodes):
     def adopt_latent_space(self, latent_space: str | None) -> None:
         """Record whose encoder made the latents about to be written; only an empty namespace may
         change it (LatentSpaceError otherwise: re-encode its memories instead)."""
+        self._require_writer()
         with self.sessions.begin() as session:
             found = session.get_one(Namespace, self.namespace_id)
             held = self._count(session)
@@ -140,18 +158,17 @@ class MemoryStore(Writing, Episodes):
             )
         stored = None if size is None else size // 4
         if dim is not None and stored is not None and stored != dim:
-            self.engine.dispose()
             raise MemoryInputError(
                 f"namespace {self.namespace!r} stores {stored}-d latents; this model makes {dim}-d ones"
             )
         return dim if dim is not None else (stored or 0)
 
     def close(self) -> None:
-        """Persist the index, if it changed, so the next open loads it instead of repairing it.
-
-        Read-only use (the `memory` commands, `ask`) never rewrites a large index file."""
+        """Persist the index, if it changed, so the next open loads it instead of repairing it, then
+        let another process write. Read-only use never rewrites a large index file."""
         try:
             if self._index_unsaved:
                 self.save_index()
         finally:
+            self._release_lock()
             self.engine.dispose()

@@ -24,6 +24,7 @@ from memory.index import VectorIndex
 from memory.index_settings import IndexSettings
 from memory.schema import Episode, Memory
 from memory.store_types import MemoryFilter, MemoryRecord
+from memory.writer_lock import NamespaceLock
 
 BATCH = 5000  # rows per SQL statement when reading or deleting many ids
 
@@ -37,13 +38,19 @@ class StoreCore:
     namespace_id: int
     dim: int
     latent_space: str | None
-    write_index: bool
+    writer: bool  # holds the namespace's writer lock; False: read-only, never writes the index file
+    writer_lock: NamespaceLock
     warn: Callable[[str], None]
     index: VectorIndex
     index_settings: IndexSettings
     index_path: Path
     captions: CaptionIndex | None
     _index_unsaved: bool  # vectors added or removed since the index file was written
+
+    def _require_writer(self) -> None:
+        """A read-only store holds no writer lock, so it must not change anything (access counts aside)."""
+        if not self.writer:
+            raise MemoryInputError(f"namespace {self.namespace!r} was opened read-only; it cannot be changed here")
 
     def _select(self, where: MemoryFilter | None = None) -> Select:
         query = select(Memory).where(Memory.namespace_id == self.namespace_id)

@@ -44,6 +44,7 @@ class Writing(IndexSync, Retrieval):
 
     def remember_many(self, memories: Sequence[NewMemory]) -> list[int]:
         """Store a batch in one transaction, then index it; returns the new ids in order."""
+        self._require_writer()
         if not memories:
             return []
         vectors = np.stack([self._vector(m.latent) for m in memories])
@@ -104,6 +105,7 @@ class Writing(IndexSync, Retrieval):
 
         All new latents are computed before one transaction writes them, so a failure part-way
         leaves the old ones; the index is then rebuilt from SQL. Returns the count re-encoded."""
+        self._require_writer()
         total = self.count()
         rows: list[dict[str, Any]] = []
         dim = self.dim
@@ -131,6 +133,7 @@ class Writing(IndexSync, Retrieval):
     # -- forgetting ----------------------------------------------------------------------
     def forget(self, ids: Iterable[int]) -> int:
         """Delete these memories (SQL rows and vectors); unknown ids are an error, nothing is deleted then."""
+        self._require_writer()
         wanted = sorted({int(i) for i in ids})
         with self.sessions() as session:
             owned = set(
@@ -145,6 +148,7 @@ class Writing(IndexSync, Retrieval):
 
     def forget_matching(self, where: MemoryFilter) -> int:
         """Delete every memory the filter selects (an episode, everything before a time, ...)."""
+        self._require_writer()
         if where.is_empty:
             raise MemoryInputError("refusing to forget with an empty filter; use forget_all for everything")
         with self.sessions() as session:
@@ -152,6 +156,7 @@ class Writing(IndexSync, Retrieval):
         return self._delete_memories(ids)
 
     def forget_episode(self, episode: int) -> int:
+        self._require_writer()
         with self.sessions() as session:
             self._own_episode(session, episode)
         count = self.forget_matching(MemoryFilter(episode=episode))
@@ -172,6 +177,7 @@ class Writing(IndexSync, Retrieval):
 
     def forget_all(self) -> int:
         """Delete every memory, episode and chat turn of this namespace, and its index file."""
+        self._require_writer()
         count = self.count()
         with self.sessions.begin() as session:
             for table in (Sighting, Memory, ChatTurn, Episode, CaptionEmbedding, IndexState):
