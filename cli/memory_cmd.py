@@ -26,8 +26,8 @@ from memory.index_settings import INDEX_KINDS, IndexSettings
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy and FAISS: loaded by the commands that use it
     from memory.captions import TextEmbedder
-    from memory.records import MemoryFilter, MemoryRecord
     from memory.store import MemoryStore
+    from memory.store_types import MemoryFilter, MemoryRecord
 
 memory_app = typer.Typer(help="Inspect and manage the agent's stored memories.", no_args_is_help=True)
 
@@ -51,7 +51,7 @@ def _moment(text: str | None, option: str) -> datetime | None:
 def _filter(
     episode: int | None, since: str | None, until: str | None, seen: str | None, min_surprise: float | None
 ) -> MemoryFilter:
-    from memory.records import MemoryFilter
+    from memory.store_types import MemoryFilter
 
     return MemoryFilter(episode, _moment(since, "--since"), _moment(until, "--until"), seen, min_surprise)
 
@@ -64,9 +64,12 @@ def _store(
     *,
     dim: int | None = None,
     create: bool = False,
-    write_index: bool = True,
+    writer: bool = False,
 ) -> Iterator[MemoryStore]:
-    """Open a namespace (an existing one unless `create`); warnings (an index rebuilt, say) go to stderr."""
+    """Open a namespace (an existing one unless `create`); warnings (an index rebuilt, say) go to stderr.
+
+    Only commands that change memories open it as the `writer`: another process writing to the
+    namespace refuses them (exit 2, one line), while the reading commands keep working beside it."""
     from memory.store import MemoryStore
 
     store = MemoryStore(
@@ -75,7 +78,7 @@ def _store(
         dim,
         text_embedder=text_embedder,
         create=create,
-        write_index=write_index,
+        writer=writer,
         warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
     )
     try:
@@ -182,7 +185,7 @@ def search(
     as_json: bool = options.JSON,
 ) -> None:
     """Rank memories by relevance, recency and importance (by caption text or by latent similarity)."""
-    from memory.records import RetrievalWeights
+    from memory.store_types import RetrievalWeights
 
     weights = RetrievalWeights(relevance, recency, importance, half_life)
     if (text is None) == (like is None):
@@ -248,7 +251,7 @@ def forget(
     chosen = [bool(ids), episode is not None, before is not None, everything]
     if sum(chosen) != 1:
         raise MemoryInputError("choose exactly one of: IDS, --episode, --before, --all")
-    with _store(db, namespace) as store:
+    with _store(db, namespace, writer=True) as store:
         if ids:
             for memory_id in ids:
                 store.get(memory_id)  # unknown ids fail before the question is asked
@@ -258,7 +261,7 @@ def forget(
             _confirm(f"Forget episode {episode} of {namespace!r} and its memories?", yes)
             count = store.forget_episode(episode)
         elif before is not None:
-            from memory.records import MemoryFilter
+            from memory.store_types import MemoryFilter
 
             where = MemoryFilter(until=_moment(before, "--before"))
             _confirm(f"Forget {store.count(where)} memories of {namespace!r} older than {before}?", yes)
@@ -296,7 +299,7 @@ def import_(
     from memory.archive import import_archive, read_archive
 
     archive = read_archive(path)
-    with _store(db, namespace, dim=archive.latent_dim, create=True) as store:
+    with _store(db, namespace, dim=archive.latent_dim, create=True, writer=True) as store:
         counts = import_archive(store, archive, progress=True)
     err.print(f"imported {counts} into {namespace!r}")
 
@@ -305,7 +308,7 @@ def import_(
 def check(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_json: bool = options.JSON) -> None:
     """Verify that SQL, the index in memory and the index file agree; exit 1 and say what would be repaired."""
     report: dict[str, Any]
-    with _store(db, namespace, write_index=False) as store:  # a check repairs nothing, on disk or in SQL
+    with _store(db, namespace) as store:  # a check repairs nothing, on disk or in SQL
         report = store.check()
     if as_json:
         print_json(report)
@@ -325,7 +328,7 @@ def rebuild(
     """Rebuild the vector index from SQL (and switch its kind), then save it."""
     if kind is not None and kind not in INDEX_KINDS:
         raise MemoryInputError(f"unknown index kind {kind!r}; choose one of {', '.join(INDEX_KINDS)}")
-    with _store(db, namespace) as store:
+    with _store(db, namespace, writer=True) as store:
         count = store.rebuild_index(None if kind is None else IndexSettings(kind=kind))
         built = store.index.kind
     err.print(f"rebuilt the {built} index of {namespace!r}: {count} vectors")

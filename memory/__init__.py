@@ -11,21 +11,22 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from memory.database import sqlite_url
-    from memory.errors import LatentSpaceError, MemoryInputError
+    from memory.errors import LatentSpaceError, MemoryInputError, NamespaceBusyError
     from memory.index_settings import INDEX_KINDS, IndexSettings
-    from memory.records import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
     from memory.store import MemoryStore, namespaces
+    from memory.store_types import MemoryFilter, MemoryRecord, NewMemory, RetrievalWeights
 
 _HOMES = {
     "sqlite_url": "memory.database",
     "MemoryInputError": "memory.errors",
     "LatentSpaceError": "memory.errors",
+    "NamespaceBusyError": "memory.errors",
     "INDEX_KINDS": "memory.index_settings",
     "IndexSettings": "memory.index_settings",
-    "MemoryFilter": "memory.records",
-    "MemoryRecord": "memory.records",
-    "NewMemory": "memory.records",
-    "RetrievalWeights": "memory.records",
+    "MemoryFilter": "memory.store_types",
+    "MemoryRecord": "memory.store_types",
+    "NewMemory": "memory.store_types",
+    "RetrievalWeights": "memory.store_types",
     "MemoryStore": "memory.store",
     "namespaces": "memory.store",
 }
@@ -38,6 +39,7 @@ __all__ = [
     "MemoryInputError",
     "MemoryRecord",
     "MemoryStore",
+    "NamespaceBusyError",
     "NewMemory",
     "RetrievalWeights",
     "namespaces",

@@ -22,8 +22,8 @@ import numpy as np
 from rich.progress import track
 
 from memory.errors import LatentSpaceError, MemoryInputError
-from memory.records import MemoryRecord, NewMemory
 from memory.store import MemoryStore
+from memory.store_types import MemoryRecord, NewMemory
 
 FORMAT = "worldmind-memory"
 VERSION = 1

@@ -7,3 +7,7 @@ class MemoryInputError(Exception):
 
 class LatentSpaceError(MemoryInputError):
     """The namespace's latents were made by another world model's encoder: re-encode them first."""
+
+
+class NamespaceBusyError(MemoryInputError):
+    """Another process writes to this namespace; a namespace has one writer at a time (see `memory.writer_lock`)."""

@@ -166,10 +166,10 @@ def test_check_reports_what_it_would_repair(open_store):
     assert report["memories"] == 5 and report["index_file_vectors"] == 0
     store.rebuild_index()
     assert store.check()["consistent"]
-    behind = open_store(write_index=False)  # commits rows but never saves the index file
+    behind = open_store()
     fill(behind, 3)
-    behind.close()
-    assert open_store(write_index=False, warn=lambda _: None).check()["repairs"] == [
+    behind.engine.dispose()  # dies with its rows committed, its index file unsaved
+    assert open_store(writer=False, warn=lambda _: None).check()["repairs"] == [
         "add 3 missing vectors and drop 0 deleted ones, then save the index"
     ]
 
@@ -242,7 +242,7 @@ def test_bad_input_is_refused_with_nothing_lost(open_store):
 
 
 def test_a_reader_sees_a_concurrent_writer_commits(open_store):
-    writer, reader = open_store(), open_store()
+    writer, reader = open_store(), open_store(writer=False)
     episode = writer.begin_episode("tworooms", 0)
     errors: list[BaseException] = []
 

@@ -1,4 +1,7 @@
-"""The shapes that go into and come out of the store: new memories, filters, results, ranking weights."""
+"""The value types the store takes and returns: new memories, filters, ranking weights, memories read back.
+
+Not SQL rows (those are `memory.schema`): plain frozen dataclasses, so callers never hold a session.
+"""
 
 from __future__ import annotations
 
