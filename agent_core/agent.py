@@ -18,8 +18,8 @@ import numpy as np
 
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
+from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Planner, Request
 from agent_core.perception import Perception
-from agent_core.ports import DEFAULT_WAIT, MAX_WAIT, Planner, Request
 from agent_core.reports import StepReport, TurnResult
 from agent_core.worlds import WorldEnv, object_names
 from agent_core.worlds.events import Event

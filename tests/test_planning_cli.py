@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agent_core import wiring
+from agent_core import assembly
 from agent_core.benchmarks.planning import PlanningSetup, benchmark_planning
 from agent_core.planning import PlannerConfig
 from tests.planning_models import LinearLatentModel
@@ -43,7 +43,7 @@ def test_a_checkpoint_for_another_world_is_refused(cli_run, tmp_path):
 
 
 def test_plan_runs_one_episode_and_saves_the_trace(cli_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(wiring, "load_world_model", lambda world, checkpoint: LinearLatentModel())
+    monkeypatch.setattr(assembly, "load_world_model", lambda world, checkpoint: LinearLatentModel())
     png = tmp_path / "trace.png"
     result = cli_run(
         "plan",
