@@ -229,7 +229,14 @@ def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
         recipe("tworooms").train_config({"lr_schedule": "sawtooth"}, "my.json")
 
 
-@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "world_model" / "configs").glob("*.json")))
+RESEARCH_CONFIGS = sorted((Path(__file__).parents[1] / "research" / "configs").glob("*.json"))
+
+
+def test_research_configs_are_found():
+    assert RESEARCH_CONFIGS  # else the test below would check nothing
+
+
+@pytest.mark.parametrize("path", RESEARCH_CONFIGS, ids=[path.name for path in RESEARCH_CONFIGS])
 def test_documented_config_files_build_a_model_and_a_training_run(path):
     model_overrides, train_overrides = load_config_file(path)
     world = path.stem.split("-")[0]
