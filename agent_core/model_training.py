@@ -152,7 +152,7 @@ def model_config(world: str, overrides: dict[str, Any] | None = None) -> ModelCo
     """The recipe's model settings for `world` with `overrides`; raises ModelInputError on bad ones."""
     env = make_world(world)
     values = {**recipe(world).model, **(overrides or {})}
-    action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", 1)
+    action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", ModelConfig.frameskip)
     return ModelConfig(world=world, action_dim=action_dim, **values)
 
 
