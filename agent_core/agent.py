@@ -18,8 +18,8 @@ import numpy as np
 
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
+from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Planner, Request
 from agent_core.perception import Perception
-from agent_core.ports import DEFAULT_WAIT, MAX_WAIT, Planner, Request
 from agent_core.reports import StepReport, TurnResult
 from agent_core.worlds import WorldEnv, object_names
 from agent_core.worlds.events import Event
@@ -326,8 +326,8 @@ class Agent:
     def _goal_position(self, target: str) -> tuple[np.ndarray, MemoryRecord | None]:
         """Where `target` is: where it is seen now, else where it was last seen (a memory).
 
-        Positions come from the observation's facts: the object probes of the small CPU
-        model are not accurate enough to navigate by (see the probe R^2 in the README).
+        Positions come from the observation's facts: the small CPU model's latent does not
+        hold the small landmarks linearly, so its object probes cannot be navigated by.
         """
         if target in self.facts.get("visible", []):
             return np.asarray(self.facts["objects"][target]["position"], dtype=np.float64), None

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from agent_core.ports import Request
+from agent_core.exchange import Request
 from language import IntentParser, Verbalizer
 
 

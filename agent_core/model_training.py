@@ -41,20 +41,23 @@ CHUNK_EPISODES = 1000  # episodes held as frames at once (1,000 bounce clips: 60
 
 @dataclass(frozen=True)
 class Recipe:
-    """Default data, model settings and training length for one world, chosen by measurement
-    (README, "World model") to train within 30 minutes on 2 CPU cores."""
+    """Default data, model settings and training length for one world: what measured best on
+    the world's surprise and planning benchmarks among settings that train within 30 minutes
+    on 2 CPU cores."""
 
     collections: tuple[CollectionSpec, ...]
     model: Mapping[str, Any]  # ModelConfig values (frameskip included); --config overrides them
     train: Mapping[str, Any]  # TrainConfig values (steps included); --config overrides them
-    # Episodes the model never trains on (other seeds) that set the scale of its surprise. In
-    # tworooms they are goal-directed, as the agent is: a random walk's wall-bumping errors made
-    # an agent mirrored across the wall look ordinary (pass-through 0.90 against 0.95, README).
+    # Episodes the model never trains on (other seeds) that set the scale of its surprise:
+    # residuals on training episodes are smaller than the model will meet again. In tworooms
+    # they are goal-directed, as the agent is: a random walk bumps into walls, and calibrated on
+    # those errors an agent mirrored across the wall looks ordinary.
     calibration: CollectionSpec
     # How far the error model's covariance is pulled toward its mean variance (world_model.surprise).
     surprise_shrinkage: float = SHRINKAGE
     # Model steps each imagination is judged on, and whether every horizon counts alike
-    # (world_model.surprise.horizon_scales); chosen on held-out clips (README, "Surprise").
+    # (world_model.surprise.horizon_scales). A vanish's evidence is spread over the steps the
+    # thing is overdue, which one step's error reads only partly; chosen on held-out clips.
     surprise_window: int = 1
     surprise_balanced: bool = False
 
@@ -98,10 +101,15 @@ RECIPES = {
             "batch_size": 24,
             "predictor_steps": 16000,
             "predictor_episodes": 20000,
-            "predictor_history": 24,  # whole clips: vanish 0.72 -> 0.835 in a scratch run (README)
+            # Whole clips, as the predictor is scored: trained on the whole clip so far, the GRU
+            # carries a hidden ball for as long as it stays hidden; shorter windows caught fewer
+            # vanishes.
+            "predictor_history": 24,
         },
         calibration=CollectionSpec("bounce", "random", episodes=300, steps=48, seed=2_000_000),
-        # Halfway to the Euclidean norm: vanish 0.66 -> 0.72, pass-through 0.87 -> 0.90 (README).
+        # Well toward isotropy (1 is the Euclidean norm): in bounce, weighting each latent
+        # direction by its full inverse variance caught fewer vanishes and pass-throughs than
+        # weighting the directions more alike.
         surprise_shrinkage=0.6,
         surprise_window=8,
         surprise_balanced=True,
@@ -152,7 +160,7 @@ def model_config(world: str, overrides: dict[str, Any] | None = None) -> ModelCo
     """The recipe's model settings for `world` with `overrides`; raises ModelInputError on bad ones."""
     env = make_world(world)
     values = {**recipe(world).model, **(overrides or {})}
-    action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", 1)
+    action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", ModelConfig.frameskip)
     return ModelConfig(world=world, action_dim=action_dim, **values)
 
 

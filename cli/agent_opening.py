@@ -8,13 +8,13 @@ from cli.console import progress
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
-    from agent_core.wiring import AgentOptions
+    from agent_core.assembly import AgentOptions
 
 
 def open_agent_with_progress(options: AgentOptions) -> Agent:
     """`open_agent`, showing on stderr how far re-encoding the namespace's memories has got (a
     newly shipped or retrained world model encodes differently; nothing is shown otherwise)."""
-    from agent_core.wiring import open_agent
+    from agent_core.assembly import open_agent
 
     bar = progress(transient=True)
     task = None

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from agent_core.limits import MAX_THREADS
-from agent_core.settings import apply_thread_setting
+from agent_core.runtime import apply_thread_setting
 from cli import (
     ask_cmd,
     bench_cmd,

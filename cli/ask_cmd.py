@@ -21,7 +21,7 @@ def ask(
     as_json: bool = options.JSON,
 ) -> None:
     """Answer from memory through the language layer, listing the memories used."""
-    from agent_core.wiring import AgentOptions
+    from agent_core.assembly import AgentOptions
     from cli.agent_opening import open_agent_with_progress
 
     agent = open_agent_with_progress(

@@ -14,7 +14,7 @@ import typer
 from rich.live import Live
 
 from agent_core.errors import AgentInputError
-from agent_core.ports import DEFAULT_WAIT, MAX_WAIT
+from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT
 from agent_core.reports import StepReport
 from agent_core.worlds.facts import describe
 from cli import options
@@ -192,7 +192,7 @@ def chat(
     plain: bool = typer.Option(False, "--plain", help="Line mode even on a terminal."),
 ) -> None:
     """Chat with the agent on a world (default: tworooms). Type /help inside."""
-    from agent_core.wiring import AgentOptions
+    from agent_core.assembly import AgentOptions
     from cli.agent_opening import open_agent_with_progress
 
     agent = open_agent_with_progress(

@@ -12,9 +12,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent_core.worlds.drawing import shape_mask, stamp
 from agent_core.worlds.facts import seen_in
-from agent_core.worlds.render import shape_mask, stamp
-from cli.render import frame_to_text
+from cli.terminal_frames import frame_to_text
 
 PLAN_COLOR = (250, 200, 40)
 SPARK = " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"

@@ -37,13 +37,21 @@ def collect(
         episodes_per_shard=shard_size,
     )
     spec.validate()
-    with progress() as bar:
-        task = bar.add_task(f"collect {world}", total=spec.shard_count, status="shards")
+    bar = progress()
+    task = None
 
-        def on_shard(done: int, total: int) -> None:
-            bar.update(task, completed=done)
+    def on_shard(done: int, total: int) -> None:
+        # Started on the first report, once the output folder was accepted: a refusal stays one line.
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(f"collect {world}", total=total, status="shards")
+        bar.update(task, completed=done)
 
+    try:
         collect_dataset(spec, out, workers=workers, force=force, on_shard=on_shard)
+    finally:
+        bar.stop()
     err.print(f"wrote {spec.episodes} episodes x {spec.steps} steps to {out}")
 
 

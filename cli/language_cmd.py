@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agent_core.limits import MAX_THREADS
-from agent_core.settings import data_dir
+from agent_core.runtime import data_dir
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import out, print_json, progress

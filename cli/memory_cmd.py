@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from agent_core.settings import default_db_url
+from agent_core.runtime import default_db_url
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, print_report, progress

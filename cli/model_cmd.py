@@ -87,8 +87,8 @@ def probe_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Probe R^2 per physical quantity on held-out episodes (as measured when the probes were fitted)."""
-    from agent_core.settings import data_dir
-    from agent_core.wiring import load_world_model, shipped_checkpoint
+    from agent_core.assembly import load_world_model, shipped_checkpoint
+    from agent_core.runtime import data_dir
 
     model = load_world_model(world, checkpoint)
     if fit:
@@ -133,7 +133,7 @@ def surprise_command(
 ) -> None:
     """The per-step surprise curve of one clip (with an optional impossible event): at each step,
     how far the next steps (the model's surprise window) departed from what it imagined there."""
-    from agent_core.wiring import load_world_model
+    from agent_core.assembly import load_world_model
 
     model = load_world_model(world, checkpoint)
     shown = make_clip(world, clip, event, length)
@@ -199,8 +199,8 @@ def bench_surprise(
     as_json: bool = options.REPORT_JSON,
 ) -> None:
     """Pairwise accuracy and AUROC per violation type, JEPA vs pixel baseline, plus probe R^2."""
+    from agent_core.assembly import load_world_model, shipped_checkpoint
     from agent_core.benchmarks.surprise import clip_pairs, score_pairs
-    from agent_core.wiring import load_world_model, shipped_checkpoint
     from world_model.pixel_baseline import PixelPredictor
 
     if checkpoint is not None and len(worlds) != 1:

@@ -103,6 +103,7 @@ def register(app: typer.Typer) -> None:
         """Plan to a goal with the world model and act until reached or out of budget."""
         import torch
 
+        from agent_core.assembly import load_world_model
         from agent_core.imaging import save_png
         from agent_core.planning import (
             PlanningError,
@@ -112,9 +113,8 @@ def register(app: typer.Typer) -> None:
             run_episode,
         )
         from agent_core.planning.experience_map import explore
-        from agent_core.planning.model import model_timing
         from agent_core.planning.trace import draw_trace
-        from agent_core.wiring import load_world_model
+        from agent_core.planning.world_model_protocol import model_timing
         from agent_core.worlds import TwoRoomsEnv, make_world
 
         env = make_world(world)
@@ -186,9 +186,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = REPORT_JSON,
     ) -> None:
         """Planning success on the near/far protocols, baselines, ms per plan, sweep."""
+        from agent_core.assembly import load_world_model
         from agent_core.benchmarks.planning import PROTOCOLS, SWEEP, benchmark_planning
         from agent_core.planning import PlanningError
-        from agent_core.wiring import load_world_model
 
         if protocol is not None and protocol not in PROTOCOLS:
             raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")

@@ -36,7 +36,7 @@ def replay(
     as_json: bool = options.JSON,
 ) -> None:
     """Replay a scripted episode; exit 1 if an expectation fails, 2 if the script is invalid."""
-    from agent_core.wiring import AgentOptions
+    from agent_core.assembly import AgentOptions
     from cli.agent_opening import open_agent_with_progress
 
     script = load_script(script_path)
@@ -85,8 +85,8 @@ def bench_chat(
     as_json: bool = options.REPORT_JSON,
 ) -> None:
     """Latency per chat turn by stage (p50/p95) and language-to-goal success on the example scripts."""
+    from agent_core.assembly import AgentOptions, open_agent
     from agent_core.benchmarks.chat import benchmark_chat
-    from agent_core.wiring import AgentOptions, open_agent
 
     scripts = sorted(examples.glob("*.yaml"))
     if not scripts:

@@ -9,7 +9,7 @@ import typer
 from agent_core.limits import MAX_SEED
 from agent_core.worlds import WORLDS, make_world
 from cli.console import err, out, print_json
-from cli.render import frame_to_text
+from cli.terminal_frames import frame_to_text
 
 world_app = typer.Typer(help="Look at one world.", no_args_is_help=True)
 

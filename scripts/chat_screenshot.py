@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ["WORLDMIND_HOME"] = tempfile.mkdtemp(prefix="worldmind-screenshot-")
-    from agent_core.wiring import AgentOptions, open_agent
+    from agent_core.assembly import AgentOptions, open_agent
     from cli.chat_cmd import ChatSession
     from cli.chat_view import screen
 

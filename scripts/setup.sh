@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates ./.venv once and installs worldmind into it. Re-running reuses the environment and
-# reinstalls only when pyproject.toml changed. torch is installed first and pinned, so that no
-# dependency can pull a multi-GB CUDA build onto a CPU machine.
+# reinstalls only when pyproject.toml changed. torch is installed first, pinned to the tested
+# version (pyproject.toml accepts a range, which it satisfies), so that no dependency can pull a
+# multi-GB CUDA build onto a CPU machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}

@@ -1,8 +1,10 @@
-"""Shared fixtures: run the CLI in-process and capture exit code, stdout and stderr."""
+"""Shared fixtures: run the CLI in-process and capture exit code, stdout and stderr; check that
+input the CLI refuses gets its answer (exit 2, one line on stderr)."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 import torch
@@ -24,3 +26,15 @@ def cli_run(tmp_path, monkeypatch):
         return runner.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return run
+
+
+def assert_usage_error(result: Any, *fragments: str) -> str:
+    """The CLI refused its input: exit status 2 and one `error:` line on stderr containing each of
+    `fragments`. `result` is a `cli_run` result or a finished subprocess; returns the line."""
+    code = result.exit_code if hasattr(result, "exit_code") else result.returncode
+    line = result.stderr.strip()
+    assert code == 2, f"exit {code}, stderr: {result.stderr}"
+    assert line.startswith("error:") and "\n" not in line, f"not one error line: {line!r}"
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from agent_core.assembly import AgentOptions, open_agent
 from agent_core.errors import AgentInputError
 from agent_core.model_training import new_model
-from agent_core.wiring import AgentOptions, open_agent
 from agent_core.worlds import make_world
 from language.chat_models import KeywordChatModel
 from memory import LatentSpaceError, MemoryStore

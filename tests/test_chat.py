@@ -10,6 +10,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from tests.conftest import assert_usage_error
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -89,8 +91,7 @@ def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)
     result = chat_lines(env, "/quit\n", "--db", f"sqlite:///{bad}")
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith("error:") and result.stderr.strip().count("\n") == 0
+    assert_usage_error(result)
     assert bad.read_bytes() == b"this is not a database" * 100
 
 

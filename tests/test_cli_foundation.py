@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from agent_core.data import Dataset
+from tests.conftest import assert_usage_error
 
 
 def test_worlds_json_lists_both_worlds_with_spaces(cli_run):
@@ -27,9 +28,7 @@ def test_world_show_draws_facts_and_png(cli_run, tmp_path):
 
 
 def test_unknown_world_is_one_line_and_exit_2(cli_run):
-    result = cli_run("world", "show", "atlantis")
-    assert result.exit_code == 2
-    assert result.stderr.strip().count("\n") == 0 and "unknown world" in result.stderr
+    assert_usage_error(cli_run("world", "show", "atlantis"), "unknown world")
 
 
 def test_collect_then_refuse_overwrite_then_force(cli_run, tmp_path):
@@ -38,17 +37,17 @@ def test_collect_then_refuse_overwrite_then_force(cli_run, tmp_path):
     assert cli_run(*args).exit_code == 0
     assert Dataset(out).episodes == 3
     again = cli_run(*args)
-    assert again.exit_code == 2 and "--force" in again.stderr
+    assert_usage_error(again, "--force")
     assert Dataset(out).episodes == 3
     assert cli_run(*args, "--force", "--episodes", "2").exit_code == 0
 
 
 def test_collect_bad_input_exits_2(cli_run, tmp_path):
-    assert cli_run("collect", "--episodes", "-1", "--out", tmp_path / "x").exit_code == 2
-    assert cli_run("collect", "--world", "mars", "--out", tmp_path / "y").exit_code == 2
+    assert_usage_error(cli_run("collect", "--episodes", "-1", "--out", tmp_path / "x"), "--episodes")
+    assert_usage_error(cli_run("collect", "--world", "mars", "--out", tmp_path / "y"))
     blocker = tmp_path / "file"
     blocker.write_text("")
-    assert cli_run("collect", "--episodes", "1", "--out", blocker / "ds").exit_code == 2
+    assert_usage_error(cli_run("collect", "--episodes", "1", "--out", blocker / "ds"))
 
 
 def test_bench_worlds_prints_json(cli_run):

@@ -8,11 +8,7 @@ import pytest
 
 from language import model_files
 from language.model_files import ModelSource
-
-
-def one_line_exit_2(result, fragment: str) -> None:
-    assert result.exit_code == 2
-    assert result.stderr.strip().count("\n") == 0 and fragment in result.stderr
+from tests.conftest import assert_usage_error
 
 
 def test_say_prints_the_parsed_intent(cli_run):
@@ -58,7 +54,7 @@ def test_verbalize_bad_records_are_one_line_and_exit_2(cli_run, tmp_path, conten
     path = tmp_path / "record.json"
     if content is not None:
         path.write_text(content)
-    one_line_exit_2(cli_run("verbalize", path, "--template"), fragment)
+    assert_usage_error(cli_run("verbalize", path, "--template"), fragment)
 
 
 def test_models_list_shows_sources_and_state(cli_run):
@@ -93,14 +89,14 @@ def test_models_check_verifies_and_refuses_a_checksum_mismatch(cli_run, tiny_mod
     good = json.loads(cli_run("models", "check", "tiny", "--json").stdout)
     assert good["state"] == "verified"
     tiny_model("0" * 64)
-    one_line_exit_2(cli_run("models", "check", "tiny"), "refusing to load them")
+    assert_usage_error(cli_run("models", "check", "tiny"), "refusing to load them")
 
 
 def test_missing_model_package_is_one_line_and_exit_2(cli_run, monkeypatch):
     missing = ModelSource("ghost", ("worldmind-no-such-package",), "1.0", "0" * 64, "ghost.gguf")
     monkeypatch.setitem(model_files.SOURCES, "ghost", missing)
-    one_line_exit_2(cli_run("models", "check", "ghost"), "worldmind-no-such-package missing")
-    one_line_exit_2(cli_run("say", "go to the red ball", "--llm", "ghost"), "pip install")
+    assert_usage_error(cli_run("models", "check", "ghost"), "worldmind-no-such-package missing")
+    assert_usage_error(cli_run("say", "go to the red ball", "--llm", "ghost"), "pip install")
 
 
 def test_bench_language_reports_accuracy_rejections_and_latency(cli_run):

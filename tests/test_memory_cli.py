@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from memory import MemoryStore, NewMemory
+from tests.conftest import assert_usage_error
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_search_by_text_and_by_similar_latent(cli_run, db):
 def test_forget_asks_unless_yes_and_removes_vectors(cli_run, db):
     first = data(cli_run("memory", "list", "--db", db, "-n", "robot", "--json"))[0]["id"]
     refused = cli_run("memory", "forget", str(first), "--db", db, "-n", "robot")
-    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert_usage_error(refused, "--yes")
     assert cli_run("memory", "forget", str(first), "--db", db, "-n", "robot", input="n\n").exit_code != 0
     assert cli_run("memory", "forget", str(first), "--db", db, "-n", "robot", "--yes").exit_code == 0
     assert data(cli_run("memory", "stats", "--db", db, "-n", "robot", "--json"))["memories"] == 7
@@ -85,14 +86,14 @@ def test_export_then_import_into_another_database(cli_run, db, tmp_path):
     archive = tmp_path / "robot.zip"
     assert cli_run("memory", "export", archive, "--db", db, "-n", "robot").exit_code == 0
     again = cli_run("memory", "export", archive, "--db", db, "-n", "robot")
-    assert again.exit_code == 2 and "--force" in again.stderr
+    assert_usage_error(again, "--force")
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     assert cli_run("memory", "import", archive, "--db", other, "-n", "copy").exit_code == 0
     assert data(cli_run("memory", "stats", "--db", other, "-n", "copy", "--json"))["memories"] == 8
     bad = tmp_path / "bad.zip"
     bad.write_text("not an archive")
     result = cli_run("memory", "import", bad, "--db", other, "-n", "copy")
-    assert result.exit_code == 2 and "not a zip" in result.stderr
+    assert_usage_error(result, "not a zip")
 
 
 def test_check_finds_a_damaged_index_and_rebuild_repairs_it(cli_run, db, tmp_path):
@@ -119,11 +120,9 @@ def test_check_finds_a_damaged_index_and_rebuild_repairs_it(cli_run, db, tmp_pat
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli_run, db, args, message):
-    result = cli_run("memory", *args, "--db", db)
-    assert result.exit_code == 2 and message in result.stderr
-    assert result.stderr.strip().count("\n") == 0
+    assert_usage_error(cli_run("memory", *args, "--db", db), message)
 
 
 def test_a_bad_database_url_is_refused(cli_run):
     result = cli_run("memory", "stats", "--db", "nonsense://", "-n", "x")
-    assert result.exit_code == 2 and "bad database URL" in result.stderr
+    assert_usage_error(result, "bad database URL")

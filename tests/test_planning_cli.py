@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from agent_core import wiring
+from agent_core import assembly
 from agent_core.benchmarks.planning import PlanningSetup, benchmark_planning
 from agent_core.planning import PlannerConfig
+from tests.conftest import assert_usage_error
 from tests.planning_models import LinearLatentModel
 
 
@@ -27,9 +28,7 @@ from tests.planning_models import LinearLatentModel
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli_run, args, message):
-    result = cli_run(*args)
-    assert result.exit_code == 2
-    assert message in " ".join(result.stderr.split())
+    assert_usage_error(cli_run(*args), message)
 
 
 def test_a_checkpoint_for_another_world_is_refused(cli_run, tmp_path):
@@ -38,12 +37,11 @@ def test_a_checkpoint_for_another_world_is_refused(cli_run, tmp_path):
     model = {"world": "bounce", "action_dim": 0}
     (folder / "config.json").write_text(json.dumps({"format": "worldmind-world-model/1", "model": model}))
     result = cli_run("plan", "--goal-seed", "1", "--checkpoint", str(folder))
-    assert result.exit_code == 2
-    assert "checkpoint for world 'bounce', not 'tworooms'" in " ".join(result.stderr.split())
+    assert_usage_error(result, "checkpoint for world 'bounce', not 'tworooms'")
 
 
 def test_plan_runs_one_episode_and_saves_the_trace(cli_run, tmp_path, monkeypatch):
-    monkeypatch.setattr(wiring, "load_world_model", lambda world, checkpoint: LinearLatentModel())
+    monkeypatch.setattr(assembly, "load_world_model", lambda world, checkpoint: LinearLatentModel())
     png = tmp_path / "trace.png"
     result = cli_run(
         "plan",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import assert_usage_error
+
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.yaml"))
 
 
@@ -29,5 +31,4 @@ def test_an_invalid_script_exits_2_naming_file_and_line(cli_run, tmp_path):
     script = tmp_path / "bad.yaml"
     script.write_text("steps:\n  - say: hi\n  - wait: -3\n")
     result = cli_run("replay", script, "--llm", "fake")
-    assert result.exit_code == 2
-    assert f"{script}:3:" in result.stderr
+    assert_usage_error(result, f"{script}:3:")

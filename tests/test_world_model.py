@@ -16,8 +16,9 @@ from safetensors.torch import load_file, save_file
 
 from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.model_training import TrainingProgress, load_training_data, new_model, recipe, train_world_model
+from tests.conftest import assert_usage_error
 from world_model import CheckpointError, TrainConfig, TrainingError, WorldModel
-from world_model.config import load_config_file
+from world_model.config import ModelConfig, checkpoint_model_config, load_config_file
 from world_model.errors import ModelInputError
 from world_model.pixel_baseline import PixelPredictor, train_pixel_baseline
 from world_model.probes import fit_probes, imagined_latents
@@ -216,6 +217,30 @@ def test_action_free_world_has_no_inverse_dynamics_weights(tmp_path):
     assert new_model("tworooms", TINY).inverse_dynamics is not None
 
 
+def test_model_config_defaults_are_the_shipped_tworooms_model():
+    shipped = Path(__file__).parents[1] / "world_model" / "checkpoints" / "tworooms" / "config.json"
+    assert checkpoint_model_config(json.loads(shipped.read_text())["model"], "shipped") == ModelConfig("tworooms", 8)
+
+
+def test_checkpoint_configs_load_as_they_were_trained(tmp_path):
+    """A key a checkpoint's config lacks means what it meant when the checkpoint was written,
+    and a retired option loads only at the value that had it off."""
+    old_defaults = {"latent_dim": 64, "regularizer": "vicreg", "frameskip": 1}
+    model = new_model("tworooms", {**TINY, **old_defaults})
+    model.save(tmp_path / "ck")
+    path = tmp_path / "ck" / "config.json"
+    document = json.loads(path.read_text())
+    for key in old_defaults:
+        del document["model"][key]
+    document["model"]["temporal_weight"] = 0.0
+    path.write_text(json.dumps(document))
+    assert WorldModel.load(tmp_path / "ck").config == model.config
+    document["model"]["temporal_weight"] = 0.5
+    path.write_text(json.dumps(document))
+    with pytest.raises(CheckpointError, match="temporal_weight is no longer supported"):
+        WorldModel.load(tmp_path / "ck")
+
+
 def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
     cosine = TrainConfig(steps=1000, learning_rate=1e-3, lr_schedule="cosine", warmup_steps=100)
     rates = [cosine.learning_rate_at(step) for step in range(1, 1001)]
@@ -229,7 +254,14 @@ def test_cosine_schedule_warms_up_then_decays_and_is_a_function_of_the_step():
         recipe("tworooms").train_config({"lr_schedule": "sawtooth"}, "my.json")
 
 
-@pytest.mark.parametrize("path", sorted((Path(__file__).parents[1] / "world_model" / "configs").glob("*.json")))
+RESEARCH_CONFIGS = sorted((Path(__file__).parents[1] / "research" / "configs").glob("*.json"))
+
+
+def test_research_configs_are_found():
+    assert RESEARCH_CONFIGS  # else the test below would check nothing
+
+
+@pytest.mark.parametrize("path", RESEARCH_CONFIGS, ids=[path.name for path in RESEARCH_CONFIGS])
 def test_documented_config_files_build_a_model_and_a_training_run(path):
     model_overrides, train_overrides = load_config_file(path)
     world = path.stem.split("-")[0]
@@ -491,6 +523,6 @@ def test_train_refuses_a_bad_model_setting_before_collecting_anything(tmp_path, 
     config = tmp_path / "bad.json"
     config.write_text(json.dumps({"model": {"predictor": "lstm"}}))
     result = cli_run("train", "--world", "tworooms", "--config", config, "--out", tmp_path / "run", "--steps", "2")
-    assert result.exit_code == 2
-    assert "predictor must be 'mlp' or 'gru'" in result.stderr and "train tworooms" not in result.stderr
+    assert_usage_error(result, "predictor must be 'mlp' or 'gru'")
+    assert "train tworooms" not in result.stderr
     assert not (tmp_path / "run").exists()

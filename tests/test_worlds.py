@@ -52,6 +52,7 @@ def test_walls_are_solid_and_rooms_connect_only_through_the_door():
     _, facts = env.reset(seed=2)
     policy = RandomPolicy(env, seed=0)
     door = facts["door"]
+    crossings = 0
     for _ in range(3000):
         before = facts
         _, _, _, _, facts = env.step(policy(facts))
@@ -59,6 +60,8 @@ def test_walls_are_solid_and_rooms_connect_only_through_the_door():
         if facts["room"] != before["room"]:
             y = (facts["agent"][1] + before["agent"][1]) / 2
             assert door["y0"] <= y <= door["y1"]
+            crossings += 1
+    assert crossings >= 10  # 26 today: the door check above must have run
 
 
 def test_pushing_into_the_middle_wall_away_from_the_door_never_crosses():

@@ -17,24 +17,25 @@ EncoderKind = Literal["cnn", "objects"]
 
 @dataclass(frozen=True)
 class ModelConfig:
+    """The defaults are the shipped tworooms model's; the recipes state every value they rely on."""
+
     world: str
     action_dim: int
-    latent_dim: int = 64
+    latent_dim: int = 128
     history: int = 3  # latents the predictor sees; >1 lets it infer velocities
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
     encoder: EncoderKind = "cnn"  # objects: a latent made of learned object masks (bounce)
     predictor: PredictorKind = "mlp"  # gru: carries things it cannot see (a ball behind the occluder)
     predictor_hidden: int = 256
-    regularizer: Regularizer = "vicreg"
+    regularizer: Regularizer = "sigreg"
     sigreg_weight: float = 0.1
     sigreg_projections: int = 256
     variance_weight: float = 1.0
     covariance_weight: float = 0.04
-    temporal_weight: float = 0.0
     idm_weight: float = 1.0
     motion_variance_weight: float = 0.0
     motion_std: float = 0.5  # target std of each dimension within a training window
-    frameskip: int = 1  # env steps per model step; actions arrive as blocks of frameskip actions
+    frameskip: int = 4  # env steps per model step; actions arrive as blocks of frameskip actions
     surprise_from: int | None = None  # first step of an episode whose prediction error is surprise
 
     @property
@@ -125,8 +126,22 @@ def _build(cls: type, data: dict[str, Any], source: str) -> Any:
         raise ModelInputError(f"{source}: {exc}") from None
 
 
-def model_config_from_dict(data: dict[str, Any], source: str = "config") -> ModelConfig:
-    return _build(ModelConfig, data, source)
+# What a checkpoint's config meant by a key it lacks, where that differs from today's default:
+# the defaults before they followed the shipped model. Every checkpoint written so far names
+# these keys; a config without them still loads as it was trained.
+CHECKPOINT_FALLBACKS: dict[str, Any] = {"latent_dim": 64, "regularizer": "vicreg", "frameskip": 1}
+# Options taken out, with the value that had them off: a checkpoint that names one at that value
+# loads as before; any other value was trained with something this version cannot build.
+RETIRED_OPTIONS: dict[str, Any] = {"temporal_weight": 0.0}
+
+
+def checkpoint_model_config(data: dict[str, Any], source: str) -> ModelConfig:
+    """The ModelConfig a checkpoint was trained with, from the "model" section of its config."""
+    values = {**CHECKPOINT_FALLBACKS, **data}
+    for key, off in RETIRED_OPTIONS.items():
+        if key in values and values.pop(key) != off:
+            raise ModelInputError(f"{source}: {key} is no longer supported (only {off!r} loads)")
+    return _build(ModelConfig, values, source)
 
 
 def train_config_from_dict(data: dict[str, Any], source: str = "config") -> TrainConfig:

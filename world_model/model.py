@@ -14,7 +14,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from world_model.config import ModelConfig, model_config_from_dict
+from world_model.config import ModelConfig, checkpoint_model_config
 from world_model.errors import CheckpointError, ModelInputError
 from world_model.networks import InverseDynamics, make_encoder, make_predictor
 from world_model.surprise import ErrorModel
@@ -188,7 +188,7 @@ class WorldModel(nn.Module):
         if document.get("format") != FORMAT:
             raise CheckpointError(f"{config_path} is not a worldmind world-model checkpoint")
         try:
-            config = model_config_from_dict(document["model"], str(config_path))
+            config = checkpoint_model_config(document["model"], str(config_path))
         except (ModelInputError, KeyError) as exc:
             raise CheckpointError(f"{config_path}: {exc}") from None
         if world is not None and config.world != world:

@@ -72,7 +72,7 @@ class ObjectEncoder(nn.Module):
     Each mask (a sigmoid at 32x32, 2-pixel cells) gives its mass and its mass-weighted x and y:
     how much of a thing is visible and where, both shrinking smoothly to zero as the thing slides
     behind an occluder, the observation with which a recurrent predictor keeps object permanence
-    (`scripts/bounce_oracle.py`). Made for bounce, where what matters is a few balls.
+    (`research/bounce_oracle.py`). Made for bounce, where what matters is a few balls.
     """
 
     def __init__(self, config: ModelConfig) -> None:

@@ -5,7 +5,7 @@ SIGReg (LeJEPA / LeWorldModel) pushes the embedding distribution towards an isot
 Gaussian by testing random 1-D projections with the Epps-Pulley statistic: the weighted
 squared distance between the empirical characteristic function and that of N(0, 1).
 VICReg-style terms (PLDM / eb_jepa) instead keep each dimension's variance up, decorrelate
-dimensions, smooth latents over time and ask them to explain the action taken.
+dimensions and ask them to explain the action taken.
 """
 
 from __future__ import annotations
@@ -59,11 +59,6 @@ def motion_variance_term(sequence: torch.Tensor, target_std: float) -> torch.Ten
     centered = sequence - sequence.mean(dim=1, keepdim=True)
     std = torch.sqrt(centered.pow(2).mean(dim=(0, 1)) + 1e-4)
     return F.relu(target_std - std).mean()
-
-
-def temporal_term(sequence: torch.Tensor) -> torch.Tensor:
-    """Mean squared step between consecutive latents of [B, T, D] sequences."""
-    return (sequence[:, 1:] - sequence[:, :-1]).pow(2).sum(-1).mean()
 
 
 def effective_rank(latents: torch.Tensor) -> float:

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field, replace
 import torch
 
 # The sample covariance of a few thousand residuals in 64-128 dimensions is near-singular in its
-# quietest directions; pulling it slightly toward its mean variance keeps the inverse sane.
-# 0.003-0.03 gave the same tworooms figures (README, "World model"). At 1 the distance is the
-# Euclidean one, rescaled.
+# quietest directions; pulling it slightly toward its mean variance keeps the inverse sane. The
+# exact amount hardly matters (a tenth or three times as much scored the same in tworooms). At 1
+# the distance is the Euclidean one, rescaled.
 SHRINKAGE = 0.01
 
 

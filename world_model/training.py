@@ -33,7 +33,6 @@ from world_model.regularizers import (
     effective_rank,
     motion_variance_term,
     sigreg,
-    temporal_term,
     variance_term,
 )
 
@@ -152,7 +151,6 @@ class JEPALoss(nn.Module):
         else:
             terms["variance"] = config.variance_weight * variance_term(flat)
             terms["covariance"] = config.covariance_weight * covariance_term(flat)
-            terms["temporal"] = config.temporal_weight * temporal_term(z)
         if config.motion_variance_weight:  # with either regulariser
             terms["motion"] = config.motion_variance_weight * motion_variance_term(z, config.motion_std)
         if model.inverse_dynamics is not None:  # with either regulariser

@@ -54,7 +54,7 @@ def model_latents(count: int, first_seed: int, progress: Progress, checkpoint_ha
         return np.load(path)
     import torch
 
-    from agent_core.wiring import load_world_model
+    from agent_core.assembly import load_world_model
 
     model = load_world_model("tworooms")
     episodes = -(-count // EPISODE_STEPS)
@@ -183,8 +183,8 @@ def _latents(
     if source == "random":
         size = dim or 64
         return random_latents(count, size, 0), random_latents(queries, size, 1), size
-    from agent_core.settings import data_dir
-    from agent_core.wiring import shipped_checkpoint
+    from agent_core.assembly import shipped_checkpoint
+    from agent_core.runtime import data_dir
 
     checkpoint = shipped_checkpoint("tworooms")
     latent_dim = json.loads((checkpoint / "config.json").read_text())["model"]["latent_dim"]

@@ -22,8 +22,8 @@ from agent_core.planning import (
     run_episode,
 )
 from agent_core.planning.experience_map import explore
-from agent_core.planning.model import LatentWorldModel, model_timing
 from agent_core.planning.mpc import SUCCESS_RADIUS
+from agent_core.planning.world_model_protocol import LatentWorldModel, model_timing
 from agent_core.worlds import TwoRoomsEnv, make_world
 from agent_core.worlds.policies import NoisyExpertPolicy, Policy, RandomPolicy
 

@@ -27,7 +27,7 @@ def _steps_per_second(env: gym.Env, steps: int, seed: int = 0) -> float:
 
 def benchmark_worlds(steps: int = 5000) -> dict[str, Any]:
     """Steps/s of each world (raw env and through `gym.make`), plus collection throughput."""
-    from agent_core.settings import apply_thread_setting
+    from agent_core.runtime import apply_thread_setting
 
     apply_thread_setting(1)
     results: dict[str, Any] = {

@@ -16,18 +16,18 @@ from agent_core.planning.costs import (
 )
 from agent_core.planning.errors import PlanningError
 from agent_core.planning.goals import Goal, goal_from_frame, goal_from_latent, goal_from_object
-from agent_core.planning.model import LatentWorldModel
 from agent_core.planning.mpc import EpisodeResult, run_episode
 from agent_core.planning.optimizers import (
     CategoricalCEMPlanner,
     CEMPlanner,
     MPPIPlanner,
-    Plan,
     PlannerConfig,
+    SearchResult,
     make_planner,
     mppi_weights,
 )
 from agent_core.planning.planner import LatentPlanner
+from agent_core.planning.world_model_protocol import LatentWorldModel
 
 __all__ = [
     "ActionBounds",
@@ -41,11 +41,11 @@ __all__ = [
     "LatentPlanner",
     "LatentWorldModel",
     "MPPIPlanner",
-    "Plan",
     "PlannerConfig",
     "PlanningError",
     "ProbePositionCost",
     "Rollout",
+    "SearchResult",
     "TravelFieldCost",
     "goal_from_frame",
     "goal_from_latent",

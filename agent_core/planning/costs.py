@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from agent_core.planning.experience_map import ExperienceMap
-from agent_core.planning.model import LatentWorldModel, probe_tensor
+from agent_core.planning.world_model_protocol import LatentWorldModel, probe_tensor
 
 
 @dataclass

@@ -16,7 +16,7 @@ import torch
 from agent_core.planning.costs import Cost, GoalLatentCost, ProbePositionCost, TravelFieldCost
 from agent_core.planning.errors import PlanningError
 from agent_core.planning.experience_map import ExperienceMap
-from agent_core.planning.model import LatentWorldModel, probe_tensor
+from agent_core.planning.world_model_protocol import LatentWorldModel, probe_tensor
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import torch
 from agent_core.planning.costs import Cost
 from agent_core.planning.errors import PlanningError
 from agent_core.planning.experience_map import ExperienceMap
-from agent_core.planning.model import LatentWorldModel, model_timing, probe_tensor
-from agent_core.planning.optimizers import Plan, SamplingPlanner
+from agent_core.planning.optimizers import SamplingPlanner, SearchResult
+from agent_core.planning.world_model_protocol import LatentWorldModel, model_timing, probe_tensor
 from agent_core.worlds import WorldEnv
 
 SUCCESS_RADIUS = 4.0  # pixels: two full steps of the tworooms agent
@@ -54,7 +54,7 @@ def _note_bump(
     experience: ExperienceMap,
     model: LatentWorldModel,
     latent: torch.Tensor,
-    plan: Plan,
+    plan: SearchResult,
     before: np.ndarray,
     after: np.ndarray,
 ) -> None:

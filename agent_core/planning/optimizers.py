@@ -20,7 +20,7 @@ from agent_core.limits import MAX_HORIZON, MAX_ITERATIONS, MAX_SAMPLES
 from agent_core.planning.bounds import ActionBounds
 from agent_core.planning.costs import Cost, Rollout
 from agent_core.planning.errors import PlanningError
-from agent_core.planning.model import LatentWorldModel, probe_tensor
+from agent_core.planning.world_model_protocol import LatentWorldModel, probe_tensor
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class PlannerConfig:
 
 
 @dataclass
-class Plan:
+class SearchResult:
     """The best action sequence found and what the model imagines will happen under it."""
 
     actions: np.ndarray  # [H, A]
@@ -95,7 +95,7 @@ class SamplingPlanner(ABC):
         cost: Cost,
         warm_start: torch.Tensor | None = None,
         origin: dict[str, np.ndarray] | None = None,
-    ) -> Plan:
+    ) -> SearchResult:
         """Search action sequences from the latent history [H,D] (or [D]) for the lowest cost.
 
         `origin` is what the agent knows directly of its current state (see `Rollout`)."""
@@ -124,7 +124,7 @@ class SamplingPlanner(ABC):
             assert best_actions is not None  # the first iteration always runs
             latents = model.rollout(history, best_actions[None])[0]
             positions = {key: probe_tensor(model, latents, key).numpy() for key in model.probe(latents[:1])}
-        return Plan(
+        return SearchResult(
             actions=self._to_model(best_actions).numpy(),
             cost=best_cost,
             iterations=iterations,
@@ -205,7 +205,7 @@ class CategoricalCEMPlanner(SamplingPlanner):
         cost: Cost,
         warm_start: torch.Tensor | None = None,
         origin: dict[str, np.ndarray] | None = None,
-    ) -> Plan:
+    ) -> SearchResult:
         return super().plan(_OneHotModel(model, self.choices), z_history, cost, warm_start, origin)
 
     def _to_model(self, actions: torch.Tensor) -> torch.Tensor:

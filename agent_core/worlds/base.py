@@ -11,8 +11,8 @@ import gymnasium as gym
 import numpy as np
 
 from agent_core.errors import WorldError
+from agent_core.worlds.drawing import FRAME_SIZE
 from agent_core.worlds.events import Event, EventRecord
-from agent_core.worlds.render import FRAME_SIZE
 
 
 def load_world_data(name: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import numpy as np
 
 from agent_core.errors import WorldError
 from agent_core.worlds.base import WorldEnv, load_world_data
+from agent_core.worlds.drawing import FRAME_SIZE, blank, fill_rect, shape_mask, stamp
 from agent_core.worlds.events import Event, EventRecord
-from agent_core.worlds.render import FRAME_SIZE, blank, fill_rect, shape_mask, stamp
 
 PALETTE = load_world_data("bounce")
 MAX_BALLS = len(PALETTE["balls"])

@@ -10,15 +10,9 @@ from hypothesis import strategies as st
 
 from agent_core.episode_script import ScriptError, parse_script
 from agent_core.limits import MAX_SCRIPT_BYTES
+from tests.conftest import assert_usage_error
 
 GOOD_STEP = "  - wait: 2\n"
-
-
-def one_line_error(result) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 def stored_namespaces(tmp_path) -> list[str]:
@@ -51,7 +45,7 @@ def replay(cli_run, tmp_path, text: str | bytes, *options: str):
     ],
 )
 def test_a_script_is_refused_before_the_agent_opens(cli_run, tmp_path, body, reason):
-    line = one_line_error(replay(cli_run, tmp_path, body))
+    line = assert_usage_error(replay(cli_run, tmp_path, body))
     assert reason in line
     assert stored_namespaces(tmp_path) == []
 
@@ -67,7 +61,7 @@ def test_a_script_is_refused_before_the_agent_opens(cli_run, tmp_path, body, rea
     ids=["utf-16", "binary", "nul", "too-large"],
 )
 def test_a_script_that_is_not_small_utf8_text_is_refused(cli_run, tmp_path, data):
-    line = one_line_error(replay(cli_run, tmp_path, data))
+    line = assert_usage_error(replay(cli_run, tmp_path, data))
     assert "script.yaml" in line
     assert stored_namespaces(tmp_path) == []
 
@@ -79,7 +73,7 @@ def test_an_unusable_report_path_is_refused_before_the_episode_runs(cli_run, tmp
         report.write_text("not a folder")
     else:
         (report / "report.md").mkdir(parents=True)
-    line = one_line_error(replay(cli_run, tmp_path, "steps:\n" + GOOD_STEP))
+    line = assert_usage_error(replay(cli_run, tmp_path, "steps:\n" + GOOD_STEP))
     assert "cannot write the report" in line
     assert stored_namespaces(tmp_path) == []
 
@@ -87,7 +81,7 @@ def test_an_unusable_report_path_is_refused_before_the_episode_runs(cli_run, tmp
 @pytest.mark.parametrize("command", ["ask", "chat"])
 def test_a_seed_beyond_64_bits_leaves_no_namespace(cli_run, tmp_path, command):
     args = ["where is the red ball?"] if command == "ask" else []
-    line = one_line_error(cli_run(command, *args, "--seed", str(2**63), "--llm", "fake", "-n", "x"))
+    line = assert_usage_error(cli_run(command, *args, "--seed", str(2**63), "--llm", "fake", "-n", "x"))
     assert "--seed" in line
     assert stored_namespaces(tmp_path) == []
 
@@ -104,7 +98,7 @@ def test_a_seed_beyond_64_bits_leaves_no_namespace(cli_run, tmp_path, command):
     ],
 )
 def test_counts_and_names_beyond_their_bounds_are_one_line(cli_run, args):
-    assert "Invalid value" in one_line_error(cli_run(*args))
+    assert "Invalid value" in assert_usage_error(cli_run(*args))
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,4 +1,4 @@
-"""Process-wide settings that several commands share (threads, data directory)."""
+"""Process-wide runtime settings that several commands share: torch threads, data directory."""
 
 from __future__ import annotations
 

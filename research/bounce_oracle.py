@@ -6,7 +6,7 @@ exact observation read from colour masks: for each ball colour its visible pixel
 centre of its visible pixels, plus the occluder's centre. A predictor trained on possible
 episodes then scores the same held-out pairs as `worldmind bench surprise`.
 
-    .venv/bin/python scripts/bounce_oracle.py --predictor gru   # or mlp (5-step window)
+    .venv/bin/python research/bounce_oracle.py --predictor gru   # or mlp (5-step window)
 
 `--position-noise S` blurs each visible ball's centre by Gaussian noise of std S (a fraction of
 the frame width), fixed per frame as an encoder's error would be: how exact must perception be?

@@ -10,6 +10,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Plan:
+    """What the agent's planner hands back: the next action blocks and where they lead."""
+
     actions: np.ndarray  # [H, A] the planned action blocks
     imagined: list[tuple[float, float]]  # probe-decoded agent positions along the plan
     cost: float

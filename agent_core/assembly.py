@@ -12,7 +12,7 @@ from agent_core.broca import Broca
 from agent_core.perception import Perception
 from agent_core.planning import LatentPlanner
 from agent_core.reencoding import open_memory
-from agent_core.settings import data_dir, default_db_url
+from agent_core.runtime import data_dir, default_db_url
 from agent_core.worlds import make_world
 from language import IntentParser, Verbalizer
 from language.chat_models import load_chat_model
