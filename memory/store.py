@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.captions import CaptionIndex, TextEmbedder
-from memory.database import open_engine, sqlite_path
+from memory.database import cannot_open, open_engine, sqlite_path
 from memory.errors import LatentSpaceError, MemoryInputError
 from memory.index import IndexFileError, VectorIndex
 from memory.index_settings import IndexSettings
@@ -46,6 +46,8 @@ def namespaces(url: str) -> list[str]:
         upgrade(engine)
         with engine.connect() as connection:
             return list(connection.scalars(select(Namespace.name).order_by(Namespace.name)))
+    except DBAPIError as exc:
+        raise cannot_open(url, exc) from None
     finally:
         engine.dispose()
 
@@ -88,7 +90,7 @@ class MemoryStore:
             self.latent_space = self._claim_latent_space(latent_space)
         except DBAPIError as exc:
             self.engine.dispose()
-            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
+            raise cannot_open(url, exc) from None
         except MemoryInputError:
             self.engine.dispose()
             raise
