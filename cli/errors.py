@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from agent_core.errors import AgentInputError
 from cli.console import err
+from cli.safe_text import one_line, shown
 from language.errors import LanguageInputError
 from memory.errors import MemoryInputError
 from world_model.errors import ModelInputError
@@ -25,5 +25,5 @@ class WorldmindGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except USER_ERRORS as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            err.print(f"[bold red]error:[/] {shown(one_line(exc))}")
             raise typer.Exit(EXIT_USER_ERROR) from None
