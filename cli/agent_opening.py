@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cli.console import progress
+from cli.safe_text import shown
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
@@ -23,7 +24,9 @@ def open_agent_with_progress(options: AgentOptions) -> Agent:
         nonlocal task
         if task is None:
             bar.start()
-            task = bar.add_task(f"re-encoding {options.namespace!r} for this world model", total=total, status="")
+            task = bar.add_task(
+                f"re-encoding {shown(repr(options.namespace))} for this world model", total=total, status=""
+            )
         bar.update(task, completed=done)
 
     try:

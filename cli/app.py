@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import typer
-from rich.markup import escape
 
 from agent_core.limits import MAX_THREADS
 from agent_core.runtime import apply_thread_setting
@@ -23,6 +22,7 @@ from cli import (
 )
 from cli.console import err
 from cli.errors import WorldmindGroup
+from cli.safe_text import one_line, shown
 
 app = typer.Typer(
     cls=WorldmindGroup,
@@ -62,7 +62,7 @@ app.add_typer(bench_cmd.bench_app, name="bench")
 
 def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
     """Warnings (an index rebuilt after a crash, say) as one line on stderr, not a source listing."""
-    err.print(f"[yellow]warning:[/] {escape(str(message))}")
+    err.print(f"[yellow]warning:[/] {shown(one_line(message))}")
 
 
 def main() -> None:

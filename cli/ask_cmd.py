@@ -8,6 +8,7 @@ import typer
 
 from cli import options
 from cli.console import out, print_json
+from cli.safe_text import shown
 
 
 def ask(
@@ -34,11 +35,11 @@ def ask(
     if as_json:
         print_json(turn.to_dict())
         return
-    out.print(turn.reply)
+    out.print(shown(turn.reply))
     for memory in turn.memories_used:
         out.print(
             f"  [dim]memory #{memory['id']} (episode {memory['episode']}, step {memory['step']}): "
-            f"{memory['caption']}[/]"
+            f"{shown(memory['caption'])}[/]"
         )
 
 

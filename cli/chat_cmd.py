@@ -20,6 +20,7 @@ from agent_core.worlds.facts import describe
 from cli import options
 from cli.chat_view import screen, sparkline
 from cli.console import err, out
+from cli.safe_text import printable, shown
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
@@ -202,8 +203,8 @@ def chat(
     interactive = sys.stdout.isatty() and sys.stdin.isatty() and not os.environ.get("NO_COLOR")
     try:
         if plain or not interactive:
-            session = ChatSession(agent, lambda role, text: print(f"{role}: {text}", flush=True))
-            err.print(f"worldmind chat on {agent.world_name} (namespace {agent.namespace}); /help, /quit")
+            session = ChatSession(agent, lambda role, text: print(f"{role}: {printable(text)}", flush=True))
+            err.print(f"worldmind chat on {agent.world_name} (namespace {shown(agent.namespace)}); /help, /quit")
             run_plain(session)
         else:
             run_rich(ChatSession(agent, lambda role, text: None))

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from agent_core.worlds.drawing import shape_mask, stamp
 from agent_core.worlds.facts import seen_in
+from cli.safe_text import printable, shown
 from cli.terminal_frames import frame_to_text
 
 PLAN_COLOR = (250, 200, 40)
@@ -51,7 +52,7 @@ def memory_table(memories: Sequence[dict[str, Any]]) -> Table:
         surprise = memory.get("surprise")
         table.add_row(
             str(memory.get("step", "")),
-            str(memory.get("caption", "")),
+            shown(memory.get("caption", "")),
             "" if surprise is None else f"{surprise:.2f}",
         )
     return table
@@ -62,7 +63,7 @@ def conversation_text(turns: Sequence[tuple[str, str]], limit: int = 8) -> Text:
     for role, line in list(turns)[-limit:]:
         style = "bold cyan" if role == "user" else "green" if role == "agent" else "dim"
         text.append(f"{role}: ", style=style)
-        text.append(f"{line}\n")
+        text.append(f"{printable(line)}\n")
     return text
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line, however long
+out = Console(highlight=False, soft_wrap=True, emoji=False)  # emoji off: ":cat:" in a caption stays text
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # an error stays one line, however long
 
 
 def print_json(data: Any) -> None:

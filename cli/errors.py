@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperGroup
 
 try:  # typer >= 0.2x carries its own copy of click
@@ -17,6 +16,7 @@ except ImportError:  # pragma: no cover - older typer on click
 
 from agent_core.errors import AgentInputError
 from cli.console import err
+from cli.safe_text import one_line, shown
 from language.errors import LanguageInputError
 from memory.errors import MemoryInputError
 from world_model.errors import ModelInputError
@@ -37,7 +37,7 @@ class WorldmindGroup(TyperGroup):
             with _usage_errors_in_one_line():
                 return super().invoke(ctx)
         except USER_ERRORS as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            err.print(f"[bold red]error:[/] {shown(one_line(exc))}")
             raise typer.Exit(EXIT_USER_ERROR) from None
 
 
@@ -51,5 +51,5 @@ def _usage_errors_in_one_line() -> Iterator[None]:
         raise
     except UsageError as exc:
         where = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
-        err.print(f"[bold red]error:[/] {escape(exc.format_message())}{where}")
+        err.print(f"[bold red]error:[/] {shown(one_line(exc.format_message()))}{shown(where)}")
         raise typer.Exit(EXIT_USER_ERROR) from None

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from agent_core.limits import MAX_THREADS
@@ -14,6 +13,7 @@ from agent_core.runtime import data_dir
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import out, print_json, progress
+from cli.safe_text import shown
 from language.errors import LanguageInputError
 from language.model_files import DEFAULT_MODEL, SOURCES
 
@@ -39,12 +39,12 @@ def say_command(
     if as_json:
         print_json(understanding.model_dump())
     elif understanding.intent is None:
-        out.print(f"{understanding.status}: {escape(understanding.message)}")
+        out.print(f"{understanding.status}: {shown(understanding.message)}")
     else:
         intent = understanding.intent
         detail = intent.question or (f"{intent.steps} steps" if intent.steps else None)
         kind = f"{intent.kind} ({detail})" if detail else intent.kind
-        out.print(f"{kind}: {' -> '.join(intent.targets)}" if intent.targets else kind)
+        out.print(shown(f"{kind}: {' -> '.join(intent.targets)}" if intent.targets else kind))
 
 
 def verbalize_command(
@@ -59,7 +59,7 @@ def verbalize_command(
 
     record = read_record(record_file)
     chat_model = None if template else load_chat_model(llm or DEFAULT_MODEL, data_dir() / "models")
-    out.print(escape(Verbalizer(chat_model).say(record)))
+    out.print(shown(Verbalizer(chat_model).say(record)))
 
 
 @models_app.command("list")

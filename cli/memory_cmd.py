@@ -21,6 +21,7 @@ from agent_core.runtime import default_db_url
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, print_report, progress
+from cli.safe_text import one_line, shown
 from memory.errors import MemoryInputError
 from memory.index_settings import INDEX_KINDS, IndexSettings
 
@@ -48,12 +49,25 @@ def _moment(text: str | None, option: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _id(value: int, what: str = "memory") -> int:
+    """An id as typed: one that SQL integers cannot hold is refused here, as no such id, in one line."""
+    if not -(2**63) <= value < 2**63:
+        raise MemoryInputError(f"no {what} {value}: ids are 64-bit integers")
+    return value
+
+
 def _filter(
     episode: int | None, since: str | None, until: str | None, seen: str | None, min_surprise: float | None
 ) -> MemoryFilter:
     from memory.store_types import MemoryFilter
 
-    return MemoryFilter(episode, _moment(since, "--since"), _moment(until, "--until"), seen, min_surprise)
+    return MemoryFilter(
+        None if episode is None else _id(episode, "episode"),
+        _moment(since, "--since"),
+        _moment(until, "--until"),
+        seen,
+        min_surprise,
+    )
 
 
 @contextmanager
@@ -79,7 +93,7 @@ def _store(
         text_embedder=text_embedder,
         create=create,
         writer=writer,
-        warn=lambda message: err.print(f"[yellow]warning:[/] {message}"),
+        warn=lambda message: err.print(f"[yellow]warning:[/] {shown(one_line(message))}"),
     )
     try:
         yield store
@@ -88,7 +102,7 @@ def _store(
 
 
 def _table(records: list[MemoryRecord], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=shown(title), title_justify="left")
     for column in ("id", "episode", "step", "time (UTC)", "surprise", "seen", "caption"):
         table.add_column(column, overflow="fold")
     scored = any(r.score is not None for r in records)
@@ -101,8 +115,8 @@ def _table(records: list[MemoryRecord], title: str) -> Table:
             str(r.step),
             r.timestamp[:19].replace("T", " "),
             "-" if r.surprise is None else f"{r.surprise:.3f}",
-            ", ".join(r.seen),
-            r.caption,
+            shown(", ".join(r.seen)),
+            shown(r.caption),
         ]
         if scored:
             row.append(f"{r.score:.3f}")
@@ -128,7 +142,7 @@ def list_namespaces(db: str | None = options.DB, as_json: bool = options.JSON) -
     if as_json:
         print_json(names)
     else:
-        out.print("\n".join(names) if names else "(none)")
+        out.print("\n".join(shown(name) for name in names) if names else "(none)")
 
 
 @memory_app.command("stats")
@@ -140,7 +154,7 @@ def stats(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_js
         print_json(figures)
         return
     for key, value in figures.items():
-        out.print(f"{key:>14}: {value}")
+        out.print(f"{key:>14}: {shown(value)}")
 
 
 @memory_app.command("list")
@@ -198,7 +212,7 @@ def search(
         embedder = load_sentence_embedder()
     with _store(db, namespace, embedder) as store:
         if like is not None:
-            anchor = store.get(like)
+            anchor = store.get(_id(like))
             records = [r for r in store.recall(anchor.latent, k=k + 1, where=where, weights=weights) if r.id != like][
                 :k
             ]
@@ -217,14 +231,14 @@ def show(
 ) -> None:
     """Everything stored about one memory: caption, facts, action, surprise, objects seen."""
     with _store(db, namespace) as store:
-        record = store.get(memory_id).to_dict(with_latent=True)
+        record = store.get(_id(memory_id)).to_dict(with_latent=True)
     if not latent:
         record.pop("latent")
     if as_json:
         print_json(record)
         return
     for key, value in record.items():
-        out.print(f"{key:>13}: {value}")
+        out.print(f"{key:>13}: {shown(value)}")
 
 
 def _confirm(question: str, yes: bool) -> None:
@@ -254,10 +268,11 @@ def forget(
     with _store(db, namespace, writer=True) as store:
         if ids:
             for memory_id in ids:
-                store.get(memory_id)  # unknown ids fail before the question is asked
+                store.get(_id(memory_id))  # unknown ids fail before the question is asked
             _confirm(f"Forget {len(ids)} memories of {namespace!r}?", yes)
             count = store.forget(ids)
         elif episode is not None:
+            _id(episode, "episode")
             _confirm(f"Forget episode {episode} of {namespace!r} and its memories?", yes)
             count = store.forget_episode(episode)
         elif before is not None:
@@ -286,7 +301,7 @@ def export(
         raise MemoryInputError(f"{path} exists; pass --force to overwrite it")
     with _store(db, namespace) as store:
         manifest = export_archive(store, path, progress=True)
-    err.print(f"exported {manifest['counts']} to {path}")
+    err.print(f"exported {manifest['counts']} to {shown(path)}")
 
 
 @memory_app.command("import")
@@ -298,10 +313,14 @@ def import_(
     """Add an archive's episodes, memories and chat to a namespace (created if needed)."""
     from memory.archive import import_archive, read_archive
 
-    archive = read_archive(path)
-    with _store(db, namespace, dim=archive.latent_dim, create=True, writer=True) as store:
-        counts = import_archive(store, archive, progress=True)
-    err.print(f"imported {counts} into {namespace!r}")
+    archive = read_archive(path)  # all of it checked before the namespace is even opened
+    with (
+        _store(db, namespace, dim=archive.manifest.latent_dim, create=True, writer=True) as store,
+        progress(transient=True) as bar,
+    ):
+        task = bar.add_task("importing", total=len(archive.memories), status="")
+        counts = import_archive(store, archive, lambda done, _: bar.update(task, completed=done))
+    err.print(f"imported {counts} into {shown(repr(namespace))}")
 
 
 @memory_app.command("check")
@@ -314,7 +333,7 @@ def check(namespace: str = options.NAMESPACE, db: str | None = options.DB, as_js
         print_json(report)
     else:
         for key, value in report.items():
-            out.print(f"{key:>25}: {value}")
+            out.print(f"{key:>25}: {shown(value)}")
     if not report["consistent"]:
         raise typer.Exit(1)
 
@@ -331,7 +350,7 @@ def rebuild(
     with _store(db, namespace, writer=True) as store:
         count = store.rebuild_index(None if kind is None else IndexSettings(kind=kind))
         built = store.index.kind
-    err.print(f"rebuilt the {built} index of {namespace!r}: {count} vectors")
+    err.print(f"rebuilt the {built} index of {shown(repr(namespace))}: {count} vectors")
 
 
 def register(app: typer.Typer) -> None:

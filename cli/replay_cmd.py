@@ -13,6 +13,7 @@ from agent_core.replay import prepare_report_folder, run_script, write_report
 from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, print_json, print_report, progress
+from cli.safe_text import shown
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
@@ -68,7 +69,7 @@ def replay(
         print_json(result.to_dict())
     for check in result.checks:
         mark = "[green]ok[/]" if check.passed else "[red]FAILED[/]"
-        err.print(f"step {check.step_index}: {check.expectation}: {mark} ({check.detail})")
+        err.print(f"step {check.step_index}: {shown(check.expectation)}: {mark} ({shown(check.detail)})")
     err.print(f"report: {', '.join(str(f) for f in files)}")
     if not result.passed:
         raise typer.Exit(EXIT_EXPECTATION_FAILED)

@@ -4,6 +4,9 @@ The archive holds JSON Lines for episodes, memories and chat turns, the latents 
 array in memory order, and a manifest with each member's sha256. Database ids are not portable,
 so records are numbered by their order in the archive; exporting an imported namespace gives the
 same archive again. Access statistics (how often a memory was recalled) are not exported.
+
+An archive to import is untrusted: `memory.archive_checks` reads and checks all of it, within
+documented size limits, before one transaction writes it; an archive already imported is refused.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,14 +25,10 @@ from typing import Any
 import numpy as np
 from rich.progress import track
 
+from memory.archive_checks import FORMAT, VERSION, CheckedArchive, read_checked, refuse
 from memory.errors import LatentSpaceError, MemoryInputError
 from memory.store import MemoryStore
-from memory.store_types import MemoryRecord, NewMemory
-
-FORMAT = "worldmind-memory"
-VERSION = 1
-MEMBERS = ("episodes.jsonl", "memories.jsonl", "chat.jsonl", "latents.npy")
-_WRITE_BATCH = 5000
+from memory.store_types import MemoryRecord
 
 
 def _jsonl(rows: list[dict[str, Any]]) -> bytes:
@@ -36,7 +36,8 @@ def _jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 
 def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> dict[str, Any]:
-    """Write the namespace to `path` atomically; returns the manifest."""
+    """Write the namespace to `path` atomically (no temporary file is left on failure); returns the manifest."""
+    _check_destination(path)
     episodes = store.episodes()
     episode_keys = {e["id"]: key for key, e in enumerate(episodes, start=1)}
     memory_rows, latents = [], []
@@ -79,136 +80,77 @@ def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> di
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
     }
     temporary = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-        for name, data in contents.items():
-            archive.writestr(name, data)
-    temporary.replace(path)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+            for name, data in contents.items():
+                archive.writestr(name, data)
+        temporary.replace(path)
+    except OSError as exc:
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise MemoryInputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return manifest
 
 
-@dataclass(frozen=True)
-class Archive:
-    """An archive read and checked against its manifest, ready to import."""
+def _check_destination(path: Path) -> None:
+    """Refuse a destination that cannot become a file before the namespace is read."""
+    if path.is_dir():
+        raise MemoryInputError(f"{path} is a directory; give the archive's file name (e.g. {path / 'memory.zip'})")
+    if not path.parent.is_dir():
+        raise MemoryInputError(f"cannot write {path}: there is no folder {path.parent}")
 
-    path: Path
-    members: dict[str, bytes]
-    manifest: dict[str, Any]
 
-    @property
-    def latent_dim(self) -> int:
-        """The latent size it holds (to open a store for importing it)."""
-        return int(self.manifest["latent_dim"])
+Archive = CheckedArchive  # what `read_archive` returns: checked in full, ready to import
 
 
 def read_archive(path: Path) -> Archive:
+    """Read an archive and check all of it (sizes, checksums, every record, the latents); writes nothing."""
+    return read_checked(path)
+
+
+def import_archive(
+    store: MemoryStore, source: Path | Archive, on_progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Add an archive's episodes, memories and chat to the store's namespace, in one transaction.
+
+    `source` is a path, or an archive already read (so a large one is not read and hashed twice).
+    Everything is checked before the first write; an archive whose episodes or chat turns the
+    namespace already holds (imported before) is refused, so nothing is ever doubled."""
+    archive = source if isinstance(source, CheckedArchive) else read_archive(source)
+    path = archive.path
+    if archive.latents.shape[1] != store.dim:
+        raise refuse(path, f"latents have shape {archive.latents.shape}; this memory stores {store.dim}-d latents")
+    _refuse_duplicates(store, archive)
+    order = {key: position for position, key in enumerate(archive.episodes)}
+    episodes = [row.model_dump(exclude={"key"}) for row in archive.episodes.values()]
+    memories = [
+        replace(memory, episode=order[memory.episode], latent=latent)
+        for memory, latent in zip(archive.memories, archive.latents, strict=True)
+    ]
+    chat = [(turn.role, turn.text, turn.timestamp) for turn in archive.chat]
+    space = archive.manifest.latent_space  # absent from archives made before spaces were recorded
     try:
-        with zipfile.ZipFile(path) as archive:
-            manifest = json.loads(archive.read("manifest.json"))
-            contents = {name: archive.read(name) for name in MEMBERS}
-    except FileNotFoundError:
-        raise MemoryInputError(f"{path}: no such archive") from None
-    except zipfile.BadZipFile:
-        raise MemoryInputError(f"{path}: not a zip archive") from None
-    except KeyError as exc:
-        raise MemoryInputError(f"{path}: missing member {exc.args[0]}") from None
-    except json.JSONDecodeError as exc:
-        raise MemoryInputError(f"{path}: manifest.json is not JSON ({exc.msg})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise MemoryInputError(f"{path}: not a {FORMAT} archive of version {VERSION}")
-    for name, data in contents.items():
-        if hashlib.sha256(data).hexdigest() != manifest.get("sha256", {}).get(name):
-            raise MemoryInputError(f"{path}: {name} does not match its checksum in the manifest")
-    if not isinstance(manifest.get("latent_dim"), int):
-        raise MemoryInputError(f"{path}: the manifest has no latent_dim")
-    return Archive(path, contents, manifest)
-
-
-def _lines(path: Path, name: str, data: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(data.decode().splitlines(), start=1):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MemoryInputError(f"{path}: {name} line {number}: {exc.msg}") from None
-        if not isinstance(row, dict):
-            raise MemoryInputError(f"{path}: {name} line {number}: expected an object")
-        yield number, row
-
-
-def _time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def import_archive(store: MemoryStore, source: Path | Archive, progress: bool = False) -> dict[str, int]:
-    """Add an archive's episodes, memories and chat to the store's namespace; validated before any write.
-
-    `source` is a path, or an archive already read (so a large one is not read and hashed twice)."""
-    archive = source if isinstance(source, Archive) else read_archive(source)
-    path, contents = archive.path, archive.members
-    try:
-        latents = np.load(io.BytesIO(contents["latents.npy"]), allow_pickle=False)
-    except ValueError as exc:
-        raise MemoryInputError(f"{path}: latents.npy is unreadable ({exc})") from None
-    if latents.ndim != 2 or latents.shape[1] != store.dim:
-        raise MemoryInputError(f"{path}: latents have shape {latents.shape}; this memory stores {store.dim}-d latents")
-    try:
-        episodes = {row["key"]: row for _, row in _lines(path, "episodes.jsonl", contents["episodes.jsonl"])}
-        for row in episodes.values():
-            _time(row["started_at"]), _time(row.get("ended_at"))
-        memories = [
-            _parse_memory(path, number, row, episodes)
-            for number, row in _lines(path, "memories.jsonl", contents["memories.jsonl"])
-        ]
-        chat = [
-            (row["role"], row["text"], _time(row["timestamp"]))
-            for _, row in _lines(path, "chat.jsonl", contents["chat.jsonl"])
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MemoryInputError(f"{path}: malformed record ({type(exc).__name__}: {exc})") from None
-    if len(memories) != len(latents):
-        raise MemoryInputError(f"{path}: {len(memories)} memories but {len(latents)} latents")
-    space = archive.manifest.get("latent_space")  # absent from archives made before spaces were recorded
-    try:
-        store.adopt_latent_space(space)  # the first write: refused unless the namespace is empty or of that space
+        store.import_records(episodes, memories, chat, space, on_progress)
     except LatentSpaceError:
-        raise MemoryInputError(
-            f"{path}: its latents come from {space or 'an unrecorded world model'}, the namespace's from "
-            f"{store.latent_space or 'an unrecorded world model'}; import it into a new namespace"
+        raise refuse(
+            path,
+            f"its latents come from {space or 'an unrecorded world model'}, the namespace's from "
+            f"{store.latent_space or 'an unrecorded world model'}; import it into a new namespace",
         ) from None
-    new_episode = {
-        key: store.begin_episode(
-            row["world"], int(row["seed"]), _time(row["started_at"]), _time(row.get("ended_at")), row.get("summary")
-        )
-        for key, row in episodes.items()
-    }
-    pairs: Iterable[tuple[NewMemory, np.ndarray]] = zip(memories, latents, strict=True)
-    if progress:
-        pairs = track(pairs, total=len(memories), description="importing", transient=True)
-    batch: list[NewMemory] = []
-    for memory, latent in pairs:
-        batch.append(replace(memory, episode=new_episode[memory.episode], latent=latent))
-        if len(batch) >= _WRITE_BATCH:
-            store.remember_many(batch)
-            batch = []
-    store.remember_many(batch)
-    for role, text, timestamp in chat:
-        store.add_chat_turn(role, text, timestamp)
     return {"episodes": len(episodes), "memories": len(memories), "chat_turns": len(chat)}
 
 
-def _parse_memory(path: Path, number: int, row: dict[str, Any], episodes: dict[int, Any]) -> NewMemory:
-    """Validate one memory line; its episode stays the archive's key until the episodes are written."""
-    if row.get("episode") not in episodes:
-        raise MemoryInputError(f"{path}: memories.jsonl line {number}: unknown episode {row.get('episode')}")
-    return NewMemory(
-        episode=row["episode"],
-        step=int(row["step"]),
-        action=list(row["action"]),
-        latent=np.zeros(0, np.float32),
-        caption=str(row["caption"]),
-        facts=dict(row["facts"]),
-        surprise=None if row["surprise"] is None else float(row["surprise"]),
-        seen=tuple(str(name) for name in row["seen"]),
-        importance=float(row["importance"]),
-        timestamp=_time(row["timestamp"]),
-    )
+def _refuse_duplicates(store: MemoryStore, archive: Archive) -> None:
+    """Episodes (world, seed, start) and chat turns (role, text, time) of the archive that the
+    namespace already holds mean it was imported before: importing again would double them."""
+    held_episodes = {(e["world"], e["seed"], datetime.fromisoformat(e["started_at"])) for e in store.episodes()}
+    episodes = sum((e.world, e.seed, e.started_at) in held_episodes for e in archive.episodes.values())
+    held_chat = {(t["role"], t["text"], datetime.fromisoformat(t["timestamp"])) for t in store.chat_history(None)}
+    turns = sum((t.role, t.text, t.timestamp) in held_chat for t in archive.chat if t.timestamp is not None)
+    if episodes or turns:
+        raise refuse(
+            archive.path,
+            f"namespace {store.namespace!r} already holds {episodes} of its {len(archive.episodes)} episodes and "
+            f"{turns} of its {len(archive.chat)} chat turns: it was imported before; refused, nothing imported",
+        )

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from memory.errors import MemoryInputError
+
+_USERINFO_SECRET = re.compile(r"(//[^/@:]*):[^/]*@")  # //user:secret@host
+_QUERY_SECRET = re.compile(r"(?i)((?:^|[?&;\s])password=)[^&;\s]*")  # ?password=secret
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print or log: its password, if any, replaced by ***, even when the URL
+    cannot be parsed."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # any unparsable URL: masked by pattern instead
+        shown = _USERINFO_SECRET.sub(r"\1:***@", url)
+    return _QUERY_SECRET.sub(r"\1***", shown)
+
+
+def cannot_open(url: str, exc: DBAPIError) -> MemoryInputError:
+    """The one-line error for a database that refused a connection or a statement (password masked)."""
+    reason = " ".join(str(exc.orig).split())
+    return MemoryInputError(f"cannot open the memory database {masked_url(url)!r}: {reason}")
 
 
 def sqlite_url(path: Path) -> str:
@@ -31,7 +51,8 @@ def open_engine(url: str) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
     except (ArgumentError, ImportError, ValueError) as exc:
-        raise MemoryInputError(f"bad database URL {url!r}: {exc}") from None
+        reason = " ".join(str(exc).split()).replace(url, masked_url(url))
+        raise MemoryInputError(f"bad database URL {masked_url(url)!r}: {reason}") from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

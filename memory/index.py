@@ -16,12 +16,14 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
+from memory.errors import MemoryInputError
 from memory.index_settings import IndexSettings
 
 IVF_REGROWTH = 4  # retrain IVF cells once the index holds this many times what they were trained on
@@ -157,18 +159,23 @@ class VectorIndex:
         """Write atomically and return the file's checksum; tombstones are compacted first."""
         self.compact()
         data = faiss.serialize_index(self.index).tobytes()  # hashed in memory: the file is written once
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        directory = os.open(path.parent, os.O_RDONLY)
         try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+            directory = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+        except OSError as exc:
+            with suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise MemoryInputError(f"cannot write the index file {path}: {exc.strerror or exc}") from None
         return hashlib.sha256(data).hexdigest()
 
     def _vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -182,6 +189,10 @@ class VectorIndex:
             data = path.read_bytes()  # read once: hashed, then deserialized
         except FileNotFoundError:
             raise IndexFileError(f"index file {path} is missing") from None
+        except IsADirectoryError:  # nothing could be written there either: refused, not rebuilt
+            raise MemoryInputError(f"index file {path} is a directory; move it away to have it rebuilt") from None
+        except OSError as exc:
+            raise IndexFileError(f"index file {path} is unreadable: {exc.strerror or exc}") from None
         if hashlib.sha256(data).hexdigest() != checksum:
             raise IndexFileError(f"index file {path} does not match the checksum recorded in SQL")
         try:

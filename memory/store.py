@@ -23,9 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from memory.captions import CaptionIndex, TextEmbedder
-from memory.database import open_engine, sqlite_path
+from memory.database import cannot_open, open_engine, sqlite_path
 from memory.episodes import Episodes
-from memory.errors import LatentSpaceError, MemoryInputError
+from memory.errors import MemoryInputError
 from memory.index_settings import IndexSettings
 from memory.migrate import upgrade
 from memory.schema import Memory, Namespace
@@ -40,6 +40,8 @@ def namespaces(url: str) -> list[str]:
         upgrade(engine)
         with engine.connect() as connection:
             return list(connection.scalars(select(Namespace.name).order_by(Namespace.name)))
+    except DBAPIError as exc:
+        raise cannot_open(url, exc) from None
     finally:
         engine.dispose()
 
@@ -98,7 +100,7 @@ class MemoryStore(Writing, Episodes):
             self.index = self._open_index()
         except DBAPIError as exc:
             self._abandon()
-            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
+            raise cannot_open(url, exc) from None
         except BaseException:
             self._abandon()
             raise
@@ -135,16 +137,7 @@ class MemoryStore(Writing, Episodes):
         change it (LatentSpaceError otherwise: re-encode its memories instead)."""
         self._require_writer()
         with self.sessions.begin() as session:
-            found = session.get_one(Namespace, self.namespace_id)
-            held = self._count(session)
-            if held and found.latent_space != latent_space:
-                made_by = found.latent_space or "an unrecorded world model"
-                raise LatentSpaceError(
-                    f"namespace {self.namespace!r} holds {held} memories encoded by {made_by}, not by "
-                    f"{latent_space or 'an unrecorded world model'}; re-encode them first (worldmind chat, ask "
-                    "and replay do it on open)"
-                )
-            found.latent_space = latent_space
+            self._adopt_latent_space(session, latent_space)
         self.latent_space = latent_space
 
     def _resolve_dimension(self, dim: int | None) -> int:

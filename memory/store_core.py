@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.captions import CaptionIndex
-from memory.errors import MemoryInputError
+from memory.errors import LatentSpaceError, MemoryInputError
 from memory.index import VectorIndex
 from memory.index_settings import IndexSettings
-from memory.schema import Episode, Memory
+from memory.schema import Episode, Memory, Namespace
 from memory.store_types import MemoryFilter, MemoryRecord
 from memory.writer_lock import NamespaceLock
 
@@ -63,6 +63,18 @@ class StoreCore:
     def count(self, where: MemoryFilter | None = None) -> int:
         with self.sessions() as session:
             return self._count(session, where)
+
+    def _adopt_latent_space(self, session: Session, latent_space: str | None) -> None:
+        found = session.get_one(Namespace, self.namespace_id)
+        held = self._count(session)
+        if held and found.latent_space != latent_space:
+            made_by = found.latent_space or "an unrecorded world model"
+            raise LatentSpaceError(
+                f"namespace {self.namespace!r} holds {held} memories encoded by {made_by}, not by "
+                f"{latent_space or 'an unrecorded world model'}; re-encode them first (worldmind chat, ask "
+                "and replay do it on open)"
+            )
+        found.latent_space = latent_space
 
     def _count(self, session: Session, where: MemoryFilter | None = None) -> int:
         return session.scalar(self._select(where).with_only_columns(func.count())) or 0

@@ -7,6 +7,7 @@ is saved on close), so a crash leaves the index file behind SQL, and `IndexSync`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -47,6 +48,13 @@ class Writing(IndexSync, Retrieval):
         self._require_writer()
         if not memories:
             return []
+        with self.sessions.begin() as session:
+            ids, vectors = self._insert_memories(session, memories)
+        self._index_added(ids, vectors)
+        return ids
+
+    def _insert_memories(self, session: Session, memories: Sequence[NewMemory]) -> tuple[list[int], np.ndarray]:
+        """Insert a batch (rows and sightings) in the caller's transaction; returns its ids and vectors."""
         vectors = np.stack([self._vector(m.latent) for m in memories])
         now = datetime.now(UTC)
         rows = [
@@ -65,25 +73,59 @@ class Writing(IndexSync, Retrieval):
             }
             for m, vector in zip(memories, vectors, strict=True)
         ]
-        with self.sessions.begin() as session:
-            for episode in {m.episode for m in memories}:
-                self._own_episode(session, episode)
-            ids = self._allocate_ids(session, len(rows))
-            for row, memory_id in zip(rows, ids, strict=True):
-                row["id"] = memory_id
-            # Core executemany with known ids: an ordered RETURNING makes SQLite insert row by row.
-            session.execute(insert(MEMORIES), rows)
-            sightings = [
-                {"memory_id": memory_id, "name": name, "namespace_id": self.namespace_id}
-                for memory_id, m in zip(ids, memories, strict=True)
-                for name in sorted(set(m.seen))
-            ]
-            if sightings:
-                session.execute(insert(SIGHTINGS), sightings)
+        for episode in {m.episode for m in memories}:
+            self._own_episode(session, episode)
+        ids = self._allocate_ids(session, len(rows))
+        for row, memory_id in zip(rows, ids, strict=True):
+            row["id"] = memory_id
+        # Core executemany with known ids: an ordered RETURNING makes SQLite insert row by row.
+        session.execute(insert(MEMORIES), rows)
+        sightings = [
+            {"memory_id": memory_id, "name": name, "namespace_id": self.namespace_id}
+            for memory_id, m in zip(ids, memories, strict=True)
+            for name in sorted(set(m.seen))
+        ]
+        if sightings:
+            session.execute(insert(SIGHTINGS), sightings)
+        return ids, vectors
+
+    def _index_added(self, ids: list[int], vectors: np.ndarray) -> None:
         self.index.add(np.asarray(ids, np.int64), vectors)
         self._index_unsaved = True
         self._rebuild_if_due()
-        return ids
+
+    def import_records(
+        self,
+        episodes: Sequence[dict[str, Any]],
+        memories: Sequence[NewMemory],
+        chat: Sequence[tuple[str, str, datetime | None]],
+        latent_space: str | None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Write checked records (an archive's) in one transaction, all or nothing, then index them.
+
+        Episodes are `begin_episode`'s arguments by name; a memory's `episode` is its episode's
+        position in `episodes`. The namespace takes `latent_space` (LatentSpaceError if it holds
+        memories of another)."""
+        self._require_writer()
+        batches = []
+        with self.sessions.begin() as session:
+            self._adopt_latent_space(session, latent_space)
+            added = [Episode(namespace_id=self.namespace_id, **episode) for episode in episodes]
+            session.add_all(added)
+            session.flush()
+            for start in range(0, len(memories), BATCH):
+                batch = [replace(m, episode=added[m.episode].id) for m in memories[start : start + BATCH]]
+                batches.append(self._insert_memories(session, batch))
+                if on_progress is not None:
+                    on_progress(start + len(batch), len(memories))
+            session.add_all(
+                ChatTurn(namespace_id=self.namespace_id, role=role, text=text, timestamp=moment or datetime.now(UTC))
+                for role, text, moment in chat
+            )
+        self.latent_space = latent_space
+        for ids, vectors in batches:
+            self._index_added(ids, vectors)
 
     def _allocate_ids(self, session: Session, count: int) -> list[int]:
         """Ids for a batch: PostgreSQL draws them from the sequence; elsewhere the batch takes the
