@@ -94,7 +94,6 @@ def test_the_chat_screen_shows_stored_text_as_text():
 def tworooms_memory(tmp_path_factory):
     """An archive of hostile memories in the shipped tworooms model's latent space (ask uses them as they are)."""
     from agent_core.assembly import load_world_model
-
     from agent_core.worlds import make_world
 
     model = load_world_model("tworooms")
