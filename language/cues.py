@@ -27,17 +27,17 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from language.grounding import words
-
-EXCLUDING = frozenset(
-    ["not", "no", "don", "dont", "never", "skip", "avoid", "except", "without", "instead", "rather", "ignore"]
+from language.lexicon import (
+    EXCLUDING,
+    MOVING,
+    QUESTION_WORDS,
+    REMEMBERING,
+    REORDERING,
+    STOPPING,
+    SURPRISING,
+    words,
 )
-REORDERING = frozenset(["before", "first", "earlier", "prior", "beforehand"])
-SURPRISING = ("surpris", "unexpect", "weird", "strange", "odd", "unusual", "shock", "startl", "astonish", "bizarre")
-REMEMBERING = ("memor", "remember", "recall", "episode")
-STOPPING = frozenset(["stop", "halt", "freeze", "abort", "cancel"])
-MOVING = frozenset(["go", "move", "walk", "head", "wander", "roam", "explore", "search", "travel", "visit", "find"])
-QUESTION_WORDS = {"where": "where", "when": "when", "why": "why"}
+
 OPEN_QUESTIONS = ("where", "when", "what_seen", "what_happened", "surprise", "why")
 
 

@@ -13,9 +13,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import ValidationError
 
 from language.cues import in_told_order, read_cues, steps_told
+from language.grammar import intent_schema
 from language.grounding import ground, named_objects
 from language.guard import screen
-from language.intents import Intent, Understanding, intent_schema
+from language.intents import Intent, Understanding
 
 MAX_CHARS = 400
 
@@ -66,7 +67,8 @@ class IntentParser:
         self._ready(vocabulary)
         named = named_objects(text, vocabulary)
         cues = read_cues(text, named)
-        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(named, cues))
+        schema = intent_schema(named, cues)
+        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
         try:
             intent = Intent.model_validate_json(str(reply.content)).normalized()
         except ValidationError:

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from language.grounding import COLOURS, THINGS
+from language.lexicon import COLOURS, THINGS
 
 
 def _join(items: list[str]) -> str:

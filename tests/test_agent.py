@@ -1,4 +1,4 @@
-"""The agent end to end, with the shipped world model, a real SQLite memory and the fake LLM."""
+"""The agent end to end, with the shipped world model, a real SQLite memory and the keyword test double instead of an LLM."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from agent_core.errors import AgentInputError
 from agent_core.model_training import new_model
 from agent_core.wiring import AgentOptions, open_agent
 from agent_core.worlds import make_world
-from language.chat_models import KeywordChatModel
+from language.backends.keyword_double import KeywordTestDouble
 from memory import LatentSpaceError, MemoryStore
 from world_model import WorldModel
 
@@ -25,7 +25,7 @@ def options(tmp_path):
         seed=3,
         namespace="test",
         db_url=f"sqlite:///{tmp_path / 'm.sqlite'}",
-        llm="fake",
+        llm="keyword-test-double",
         rephrase=False,
     )
 
@@ -116,8 +116,8 @@ def test_an_event_before_the_agent_could_expect_anything_is_said_to_be_too_early
     agent.close()
 
 
-class SlowWarmUp(KeywordChatModel):
-    """A fake model whose warm-up, like llama.cpp's, runs until it is done (here: until released)."""
+class SlowWarmUp(KeywordTestDouble):
+    """A test double whose warm-up, like llama.cpp's, runs until it is done (here: until released)."""
 
     released: Any
 

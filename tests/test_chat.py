@@ -28,7 +28,7 @@ def env(tmp_path):
 def spawn(env):
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "cli", "chat", "--llm", "fake", "--seed", "3"],
+        ["-m", "cli", "chat", "--llm", "keyword-test-double", "--seed", "3"],
         cwd=str(ROOT),
         env=env,
         dimensions=(60, 160),
@@ -65,9 +65,9 @@ def test_chat_in_a_terminal_acts_remembers_and_comes_back(env):
 
 
 def chat_lines(env, lines: str, *options: str) -> subprocess.CompletedProcess:
-    """`worldmind chat` with the fake model, fed `lines` on stdin (not a terminal: line mode)."""
+    """`worldmind chat` with the keyword test double, fed `lines` on stdin (not a terminal: line mode)."""
     return subprocess.run(
-        [sys.executable, "-m", "cli", "chat", "--llm", "fake", *options],
+        [sys.executable, "-m", "cli", "chat", "--llm", "keyword-test-double", *options],
         cwd=ROOT,
         env=env,
         input=lines,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from language.chat_models import KeywordChatModel
+from language.backends.keyword_double import KeywordTestDouble
 from language.cues import in_told_order, read_cues
-from language.intents import Intent, intent_schema
+from language.grammar import intent_schema
+from language.intents import Intent
 
 BOX_BALL = ["blue box", "red ball"]
 OPEN = {"question:where,when", "question:what_seen,what_happened,surprise,why"}
@@ -101,7 +102,7 @@ def test_a_request_to_move_is_never_taken_as_waiting_where_it_is(text, wait):
     assert ("wait" in branches(text, [])["plain"]["kind"]["enum"]) is wait
 
 
-def test_the_keyword_fake_still_answers_within_the_schema():
+def test_the_keyword_test_double_still_answers_within_the_schema():
     schema = intent_schema(["red ball"], read_cues("did the red ball surprise you?", ["red ball"]))
-    reply = KeywordChatModel().invoke("did the red ball surprise you?", json_schema=schema)
+    reply = KeywordTestDouble().invoke("did the red ball surprise you?", json_schema=schema)
     assert Intent.model_validate_json(str(reply.content)).question == "surprise"
