@@ -31,7 +31,7 @@ def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
         for k in get_args(IntentKind)
         if k not in ("go", "question")
         and not (cues.on_topic and k == "unknown")
-        and not (cues.asks and k == "forget")
+        and not (k == "forget" and not cues.deletes)
         and not (cues.moves and k == "wait")
     ]
     branches = [_branch({"kind": {"const": "go"}, "targets": named})]
@@ -50,3 +50,12 @@ def _branch(properties: dict[str, Any]) -> dict[str, Any]:
 def allowed_targets(schema: dict[str, Any]) -> list[str]:
     """The object names a schema from `intent_schema` lets through (its first branch is "go")."""
     return list(schema["anyOf"][0]["properties"]["targets"].get("items", {}).get("enum", []))
+
+
+def allowed_kinds(schema: dict[str, Any]) -> set[str]:
+    """The intent kinds a schema from `intent_schema` lets through."""
+    kinds: set[str] = set()
+    for branch in schema["anyOf"]:
+        kind = branch["properties"]["kind"]
+        kinds.update([kind["const"]] if "const" in kind else kind["enum"])
+    return kinds

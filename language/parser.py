@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import ValidationError
 
 from language.cues import in_told_order, read_cues, steps_told
-from language.grammar import intent_schema
+from language.grammar import allowed_kinds, intent_schema
 from language.grounding import ground, named_objects
 from language.guard import screen
 from language.intents import Intent, Understanding
@@ -74,6 +74,15 @@ class IntentParser:
         except ValidationError:
             return Understanding(
                 status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
+            )
+        if intent.kind == "forget" and "forget" not in allowed_kinds(schema):
+            # A chat model that ignores `json_schema` (a test double, a hosted API) must not erase
+            # memories the words never asked to erase (see `language.cues`).
+            return Understanding(
+                status="reject",
+                message="I did not take that as a request to erase my memories; to erase them, say "
+                "'forget all your memories'.",
+                reason="invalid_output",
             )
         intent = intent.model_copy(
             update={

@@ -85,6 +85,13 @@ def test_line_mode_when_not_a_terminal(env):
     assert "system: step" in result.stdout
 
 
+def test_a_confirmed_forget_leaves_a_chat_that_goes_on(env):
+    result = chat_lines(env, "/wait 2\nforget all your memories\nyes\n/wait 2\n/memory\n/quit\n", "--seed", "3")
+    assert result.returncode == 0, result.stderr  # was: "no episode 1 in namespace 'default'", exit 2
+    assert "namespace 'default'" in result.stdout and "I forgot" in result.stdout
+    assert result.stdout.count("watched for 2 steps") == 2
+
+
 def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database" * 100)

@@ -123,6 +123,17 @@ def test_rephrasing_that_drops_a_fact_renames_an_event_or_is_cut_off_falls_back(
     assert Verbalizer(FakeListChatModel(responses=[faithful])).say(record) == faithful
 
 
+@pytest.mark.parametrize("kind", ["confirm", "cancelled", "forgotten"])
+def test_what_deleting_memories_says_is_never_rephrased(kind):
+    """The fact check cannot see a question turned into a statement ("Yes, I really want to forget
+    all 33 memories of namespace 'a'." passes it): deleting speaks in fixed words only."""
+    record = {"kind": kind, "count": 33, "namespace": "a"}
+    sentence = template_sentence(record)
+    assert "33" in sentence and (kind == "forgotten" or "namespace 'a'" in sentence)
+    rephrasing = "Yes, I really want to forget all 33 memories of namespace 'a'."
+    assert Verbalizer(FakeListChatModel(responses=[rephrasing])).say(record) == sentence
+
+
 def test_streaming_tokens_add_up_to_the_sentence():
     tokens: list[str] = []
     sentence = Verbalizer().say({"kind": "stopped"}, tokens.append)
