@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from memory import MemoryFilter, MemoryRecord, MemoryStore
 StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
 SURPRISE_HISTORY_ON_RESUME = 60  # steps of the surprise curve restored from memory on resume
+CONFIRMING = "yes"  # the only answer that confirms deleting memories; anything else cancels
 
 
 class Agent:
@@ -95,12 +97,25 @@ class Agent:
 
     def reset(self) -> None:
         """A new episode in the same world and seed; memories and chat history stay."""
+        self.pending_confirmation = None
         self.memory.end_episode(self.episode)
         self.latents.clear()
         self.actions.clear()
         self.frame, self.facts = self.world.reset(seed=self.seed)
         self.episode = self.memory.begin_episode(self.world_name, self.seed)
         self._observe(self.frame, self.facts, action=None)
+
+    def _forget_all(self) -> int:
+        """Delete every memory, episode and chat turn of the namespace, and go on in a new episode
+        where the world is now: the current one was deleted with the rest, and so is what the agent
+        kept of it (its predictor history, its surprise curve, its last plan)."""
+        count = self.memory.forget_all()
+        self.latents.clear()
+        self.actions.clear()
+        self.surprise_history.clear()
+        self.last_plan_record = None
+        self.episode = self.memory.begin_episode(self.world_name, self.seed)
+        return count
 
     def close(self) -> None:
         """Wait for a warm-up still inside llama.cpp (leaving under it crashes the interpreter), then
@@ -186,6 +201,7 @@ class Agent:
             raise AgentInputError(
                 f"{self.world_name} actions are {list(self._primitive_shape)} finite numbers, got {action!r}"
             )
+        self.pending_confirmation = None  # a question to confirm is answered by the next turn only
         turn = TurnResult(text=f"action {action} x{repeat}")
         block = np.tile(array, self.frameskip)
         turn.steps = [self._step(block, on_step) for _ in range(repeat)]
@@ -194,6 +210,7 @@ class Agent:
 
     def wait(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
         """Let `steps` steps pass doing nothing (fewer if asked to stop), watching for surprises."""
+        self.pending_confirmation = None
         turn = TurnResult(text=f"wait {steps}")
         turn.reply = self._verbalize(self._watch(steps, turn, on_step), None)
         return turn
@@ -215,6 +232,7 @@ class Agent:
     ) -> TurnResult:
         """Make the world do something impossible, then watch until what the agent imagined just
         before it has been judged against what followed (a surprise window)."""
+        self.pending_confirmation = None
         record = self.world.inject(Event.parse(event), target)
         turn = TurnResult(text=f"inject {record.event.value}" + (f" on {target}" if target else ""))
         said = self._watch(self.perception.window, turn, on_step)
@@ -273,11 +291,21 @@ class Agent:
         self._stop = False
         turn = TurnResult(text=text)
         started = self._turn_started = time.perf_counter()
-        request = self._understand(text)
-        turn.intent = {"kind": request.kind, **request.raw}
+        pending, self.pending_confirmation = self.pending_confirmation, None
+        if pending is not None and text.strip().lower() != CONFIRMING:
+            request = None  # the question to confirm was not answered "yes": nothing else is done
+            turn.intent = {"kind": pending.kind, "cancelled": True}
+        else:
+            request = (
+                self.language.understand(text, self.vocabulary) if pending is None else replace(pending, confirmed=True)
+            )
+            turn.intent = {"kind": request.kind, **request.raw}
         turn.timings_ms["parse"] = (time.perf_counter() - started) * 1000
         self.memory.add_chat_turn("user", text)
-        record = self._carry_out(request, turn, on_step)
+        if request is None:
+            record = {"kind": "cancelled", "count": self.memory.count(), "namespace": self.namespace}
+        else:
+            record = self._carry_out(request, turn, on_step)
         started = time.perf_counter()
         turn.reply = self._verbalize(record, on_token)
         turn.timings_ms["verbalize"] = (time.perf_counter() - started) * 1000
@@ -285,13 +313,6 @@ class Agent:
         return turn
 
     ask = say  # questions and commands take the same path; the intent decides
-
-    def _understand(self, text: str) -> Request:
-        if self.pending_confirmation is not None:
-            pending, self.pending_confirmation = self.pending_confirmation, None
-            if text.strip().lower() in {"yes", "y", "yes, forget", "confirm", "yes please"}:
-                return Request(kind=pending.kind, confirmed=True, raw=pending.raw)
-        return self.language.understand(text, self.vocabulary)
 
     def _carry_out(self, request: Request, turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
         if request.kind == "go":
@@ -307,8 +328,8 @@ class Agent:
         if request.kind == "forget":
             if not request.confirmed:
                 self.pending_confirmation = request
-                return {"kind": "confirm", "action": "forget all memories of this agent"}
-            return {"kind": "forgotten", "count": self.memory.forget_all()}
+                return {"kind": "confirm", "count": self.memory.count(), "namespace": self.namespace}
+            return {"kind": "forgotten", "count": self._forget_all()}
         if request.kind in {"clarify", "reject"}:
             return {"kind": request.kind, "message": request.message}
         if request.kind == "stop":

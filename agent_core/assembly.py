@@ -40,7 +40,7 @@ class AgentOptions:
     namespace: str = "default"
     db_url: str | None = None
     checkpoint: Path | None = None
-    llm: str | None = None  # a model name, a GGUF path, or "fake" (deterministic, for tests)
+    llm: str | None = None  # a model name, a GGUF path, or "keyword-test-double" (keyword rules, for tests)
     planner: str = "cem"
     rephrase: bool = True  # let the LLM rephrase template sentences (fact-checked)
 

@@ -55,7 +55,7 @@ def verbalize_command(
     """Say a structured record in one or two sentences; every fact in them is checked against the record."""
     from language import Verbalizer
     from language.chat_models import load_chat_model
-    from language.records import read_record
+    from language.record_files import read_record
 
     record = read_record(record_file)
     chat_model = None if template else load_chat_model(llm or DEFAULT_MODEL, data_dir() / "models")

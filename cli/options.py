@@ -29,7 +29,8 @@ LLM = typer.Option(
     "--llm",
     envvar="WORLDMIND_LLM",
     help="Language model: [llama.cpp:|transformers:]MODEL, where MODEL is a packaged name or a GGUF file;"
-    " a local Hugging Face model folder; or 'fake' (deterministic, for tests).",
+    " or a local Hugging Face model folder. For tests only, 'keyword-test-double' is no language model:"
+    " fixed keyword rules that stand in for one.",
 )
 WORLD = typer.Option("tworooms", "--world", help="World name.")
 SEED = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="World seed.")

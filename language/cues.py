@@ -12,9 +12,14 @@ on a missing word lose such requests.
   ring"), and a sequence is visited in the order it is told unless a word reorders it ("before",
   "first").
 - A question word narrows the question kind: "where", "when", "why", or a word of surprise
-  (recognised through a one-letter typo); without one, every question kind stays open. A request
-  that asks where, when or why is never taken as the command to forget ("remind me where the
-  ring was"): a question erases nothing.
+  (recognised through a one-letter typo); without one, every question kind stays open.
+- Forgetting deletes every memory, so it is the one shape that needs a word present, an exception
+  to the rule above: it is offered only when a verb of deletion ("forget", "erase", "wipe",
+  "clear", ...) is present, not negated ("don't forget the key"), no object is named (forgetting
+  takes none: "forget the ball, go to the key" is not about memory) and the request is not a
+  question or a request to be shown something ("what's in your memory?", "what did you forget?",
+  "remind me where the ring was", "show me your memories"): a question erases nothing. Missing a
+  request to forget costs a rephrasing; taking a question for one costs the memories.
 - A request with a word of moving ("wander", "go", "search") is not taken as waiting where it is.
 - A request that names an object of this world, or speaks of the robot's memory, of moving it or
   of stopping it, is about this world: it is not offered as off-topic. Words of surprise do not count here:
@@ -27,17 +32,20 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from language.grounding import words
-
-EXCLUDING = frozenset(
-    ["not", "no", "don", "dont", "never", "skip", "avoid", "except", "without", "instead", "rather", "ignore"]
+from language.lexicon import (
+    ASKING,
+    DELETING,
+    EXCLUDING,
+    FILLERS,
+    MOVING,
+    QUESTION_WORDS,
+    REMEMBERING,
+    REORDERING,
+    STOPPING,
+    SURPRISING,
+    words,
 )
-REORDERING = frozenset(["before", "first", "earlier", "prior", "beforehand"])
-SURPRISING = ("surpris", "unexpect", "weird", "strange", "odd", "unusual", "shock", "startl", "astonish", "bizarre")
-REMEMBERING = ("memor", "remember", "recall", "episode")
-STOPPING = frozenset(["stop", "halt", "freeze", "abort", "cancel"])
-MOVING = frozenset(["go", "move", "walk", "head", "wander", "roam", "explore", "search", "travel", "visit", "find"])
-QUESTION_WORDS = {"where": "where", "when": "when", "why": "why"}
+
 OPEN_QUESTIONS = ("where", "when", "what_seen", "what_happened", "surprise", "why")
 
 
@@ -46,7 +54,7 @@ class Cues:
     cover_all: bool  # no object is excluded: targets include every named object
     told_order: bool  # no word reorders the named objects: they are visited in the order told
     on_topic: bool  # "unknown" (off-topic) is not offered
-    asks: bool  # a question word is present: "forget" is not offered
+    deletes: bool  # the words ask to delete memories: "forget" is offered only then
     moves: bool  # a word of moving is present: "wait" (letting time pass where it is) is not offered
     questions: tuple[str, ...]  # the question kinds offered
 
@@ -56,12 +64,15 @@ def read_cues(text: str, named: list[str]) -> Cues:
     asked = {QUESTION_WORDS[t] for t in tokens if t in QUESTION_WORDS}
     surprise = any(_says(t, SURPRISING) for t in tokens)
     moves = bool(MOVING.intersection(tokens))
+    excludes = bool(EXCLUDING.intersection(tokens))
+    opening = [t for t in tokens if t not in FILLERS][:1]
+    questioning = bool(asked) or bool(ASKING.intersection(opening))
     on_topic = bool(named) or moves or any(t.startswith(REMEMBERING) or t in STOPPING for t in tokens)
     return Cues(
-        cover_all=not EXCLUDING.intersection(tokens),
+        cover_all=not excludes,
         told_order=not REORDERING.intersection(tokens),
         on_topic=on_topic,
-        asks=bool(asked),
+        deletes=any(_says(t, DELETING) for t in tokens) and not (excludes or named or questioning),
         moves=moves,
         questions=tuple(sorted(asked | ({"surprise"} if surprise else set()))) or OPEN_QUESTIONS,
     )

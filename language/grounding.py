@@ -7,16 +7,8 @@ user names that the world does not have turn into a clarifying question.
 
 from __future__ import annotations
 
-import re
-
 from language.intents import Intent, Understanding
-
-COLOURS = ("red", "blue", "green", "yellow", "purple", "orange", "cyan", "white", "black", "pink", "brown")
-THINGS = ("ball", "box", "key", "star", "ring", "cone", "cube", "door", "elephant", "chair", "table", "car", "dog")
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+", text.lower())
+from language.lexicon import COLOURS, THINGS, words
 
 
 def mentioned(name: str, text: str) -> bool:

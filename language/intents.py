@@ -1,13 +1,13 @@
-"""The structured intents the LLM may produce; the JSON schema doubles as its decoding grammar."""
+"""The structured intents the LLM may produce, and the parser's verdict on a request.
+
+Data models only; the JSON schema that constrains decoding is built in `language.grammar`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:
-    from language.cues import Cues
 
 IntentKind = Literal["go", "explore", "wait", "stop", "question", "help", "status", "forget", "unknown"]
 QuestionKind = Literal["where", "what_seen", "what_happened", "surprise", "why", "when"]
@@ -31,50 +31,6 @@ class Intent(BaseModel):
         targets = self.targets if self.kind in ("go", "question") else []
         steps = self.steps if self.kind == "wait" else None
         return Intent(kind=self.kind, question=question, targets=targets, steps=steps)
-
-
-def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
-    """JSON schema used as the decoding grammar, one branch per shape of intent.
-
-    `targets` are the objects the request names: the only ones the model may pick, so it
-    cannot choose an object the user never mentioned. When the request names some, going
-    somewhere and asking where or when need at least one of them (all of them, unless the
-    request excludes one); kinds that take no object take none. The request's `cues` take away
-    the question kinds and meta kinds its words rule out (see `language.cues`). A question
-    states its question kind right after `kind`, before the targets.
-    """
-    least = min(len(targets), 5) if cues.cover_all else 1
-    named: dict[str, Any] = {"type": "array", "items": {"enum": targets}, "minItems": least, "maxItems": 5}
-    optional: dict[str, Any] = named if cues.cover_all else named | {"minItems": 0}
-    none: dict[str, Any] = {"type": "array", "maxItems": 0}
-    if not targets:
-        named = optional = none
-    located = [q for q in cues.questions if q in ("where", "when")]
-    others = [q for q in cues.questions if q not in located]
-    plain = [
-        k
-        for k in get_args(IntentKind)
-        if k not in ("go", "question")
-        and not (cues.on_topic and k == "unknown")
-        and not (cues.asks and k == "forget")
-        and not (cues.moves and k == "wait")
-    ]
-    branches = [_branch({"kind": {"const": "go"}, "targets": named})]
-    if located:
-        branches.append(_branch({"kind": {"const": "question"}, "question": {"enum": located}, "targets": named}))
-    if others:
-        branches.append(_branch({"kind": {"const": "question"}, "question": {"enum": others}, "targets": optional}))
-    branches.append(_branch({"kind": {"enum": plain}, "targets": none}))
-    return {"anyOf": branches}
-
-
-def _branch(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
-
-
-def allowed_targets(schema: dict[str, Any]) -> list[str]:
-    """The object names a schema from `intent_schema` lets through (its first branch is "go")."""
-    return list(schema["anyOf"][0]["properties"]["targets"].get("items", {}).get("enum", []))
 
 
 Reason = Literal[

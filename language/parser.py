@@ -13,9 +13,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import ValidationError
 
 from language.cues import in_told_order, read_cues, steps_told
+from language.grammar import allowed_kinds, intent_schema
 from language.grounding import ground, named_objects
 from language.guard import screen
-from language.intents import Intent, Understanding, intent_schema
+from language.intents import Intent, Understanding
 
 MAX_CHARS = 400
 
@@ -66,12 +67,22 @@ class IntentParser:
         self._ready(vocabulary)
         named = named_objects(text, vocabulary)
         cues = read_cues(text, named)
-        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=intent_schema(named, cues))
+        schema = intent_schema(named, cues)
+        reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
         try:
             intent = Intent.model_validate_json(str(reply.content)).normalized()
         except ValidationError:
             return Understanding(
                 status="reject", message="I did not understand that; try 'go to the red ball'.", reason="invalid_output"
+            )
+        if intent.kind == "forget" and "forget" not in allowed_kinds(schema):
+            # A chat model that ignores `json_schema` (a test double, a hosted API) must not erase
+            # memories the words never asked to erase (see `language.cues`).
+            return Understanding(
+                status="reject",
+                message="I did not take that as a request to erase my memories; to erase them, say "
+                "'forget all your memories'.",
+                reason="invalid_output",
             )
         intent = intent.model_copy(
             update={

@@ -3,7 +3,9 @@
 Templates give a faithful sentence for every record kind. A chat model may rephrase it, but
 its sentence is only used when every colour, object, number, room and kind of event in it
 appears in the record, none of the template's is dropped, and it is a finished sentence;
-otherwise the template sentence stands.
+otherwise the template sentence stands. What is said about deleting memories (the question that
+asks to confirm it, its cancellation, its result) is never rephrased: the fact check cannot see a
+question turned into a statement, and the user must read exactly what will go and what to type.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from language.grounding import COLOURS, THINGS
+from language.lexicon import COLOURS, THINGS
+
+
+def _memories(count: int) -> str:
+    return f"{count} memory" if count == 1 else f"{count} memories"
 
 
 def _join(items: list[str]) -> str:
@@ -71,8 +77,14 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "moved": lambda r: (
         f"I moved for {r['steps']} steps" + (f" and I am in the {r['room']} room." if r.get("room") else ".")
     ),
-    "confirm": lambda r: f"Do you really want me to {r['action']}? Say 'yes' to confirm.",
-    "forgotten": lambda r: f"I forgot {r['count']} memories.",
+    "confirm": lambda r: (
+        f"Delete all memories of namespace {r['namespace']!r} ({_memories(r['count'])}), with its episodes "
+        "and chat history? Type yes to delete them; anything else cancels."
+    ),
+    "cancelled": lambda r: (
+        f"Forgetting cancelled: nothing was deleted; namespace {r['namespace']!r} keeps its {_memories(r['count'])}."
+    ),
+    "forgotten": lambda r: f"I forgot {_memories(r['count'])}.",
     "clarify": lambda r: r["message"],
     "reject": lambda r: r["message"],
     "stopped": lambda r: "I stopped.",
@@ -84,6 +96,8 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "cannot_move": lambda r: f"In the {r['world']} world I can only watch; ask me to wait, as in 'wait 20 steps'.",
 }
 
+# Record kinds always said in their template's words (see the module docstring).
+FIXED_WORDING = frozenset(["confirm", "cancelled", "forgotten"])
 
 # Words that name what happened; any inflection counts ("vanished", "disappearance").
 EVENT_STEMS = ("vanish", "disappear", "teleport", "jump", "revers", "pass", "colour", "color")
@@ -117,14 +131,15 @@ def template_sentence(record: dict[str, Any]) -> str:
 
 
 class Verbalizer:
-    """Say a record. With a chat model, it rephrases; the fact check guards every rephrasing."""
+    """Say a record. With a chat model, it rephrases (except FIXED_WORDING); the fact check guards
+    every rephrasing."""
 
     def __init__(self, chat_model: BaseChatModel | None = None) -> None:
         self.chat_model = chat_model
 
     def say(self, record: dict[str, Any], on_token: Callable[[str], None] | None = None) -> str:
         sentence = template_sentence(record)
-        if self.chat_model is not None:
+        if self.chat_model is not None and record.get("kind") not in FIXED_WORDING:
             messages = [
                 SystemMessage(
                     "Rephrase the sentence naturally in at most two sentences. Keep every "

@@ -5,7 +5,7 @@ directory, says a few things to it through the same session the terminal chat us
 full-screen chat view as it stands after the last turn. Run it again after a change to the chat
 screen or the agent:
 
-    .venv/bin/python scripts/chat_screenshot.py            # --llm fake: without the language model
+    .venv/bin/python scripts/chat_screenshot.py            # --llm keyword-test-double: without the language model
 """
 
 from __future__ import annotations

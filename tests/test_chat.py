@@ -30,7 +30,7 @@ def env(tmp_path):
 def spawn(env):
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "cli", "chat", "--llm", "fake", "--seed", "3"],
+        ["-m", "cli", "chat", "--llm", "keyword-test-double", "--seed", "3"],
         cwd=str(ROOT),
         env=env,
         dimensions=(60, 160),
@@ -67,9 +67,9 @@ def test_chat_in_a_terminal_acts_remembers_and_comes_back(env):
 
 
 def chat_lines(env, lines: str, *options: str) -> subprocess.CompletedProcess:
-    """`worldmind chat` with the fake model, fed `lines` on stdin (not a terminal: line mode)."""
+    """`worldmind chat` with the keyword test double, fed `lines` on stdin (not a terminal: line mode)."""
     return subprocess.run(
-        [sys.executable, "-m", "cli", "chat", "--llm", "fake", *options],
+        [sys.executable, "-m", "cli", "chat", "--llm", "keyword-test-double", *options],
         cwd=ROOT,
         env=env,
         input=lines,
@@ -85,6 +85,13 @@ def test_line_mode_when_not_a_terminal(env):
     assert "/inject EVENT" in result.stdout
     assert "agent: I reached the blue box" in result.stdout
     assert "system: step" in result.stdout
+
+
+def test_a_confirmed_forget_leaves_a_chat_that_goes_on(env):
+    result = chat_lines(env, "/wait 2\nforget all your memories\nyes\n/wait 2\n/memory\n/quit\n", "--seed", "3")
+    assert result.returncode == 0, result.stderr  # was: "no episode 1 in namespace 'default'", exit 2
+    assert "namespace 'default'" in result.stdout and "I forgot" in result.stdout
+    assert result.stdout.count("watched for 2 steps") == 2
 
 
 def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):

@@ -10,7 +10,8 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from language import IntentParser, LanguageInputError, Verbalizer
-from language.chat_models import KeywordChatModel, load_chat_model
+from language.backends.keyword_double import KeywordTestDouble
+from language.chat_models import load_chat_model
 from language.model_files import DEFAULT_MODEL, model_path
 from language.verbalizer import TEMPLATES, facts_in, template_sentence
 
@@ -69,7 +70,7 @@ def test_empty_and_overlong_text_are_refused_without_calling_the_model():
 
 
 def test_keyword_model_parses_commands_questions_and_typos():
-    parser = IntentParser(KeywordChatModel())
+    parser = IntentParser(KeywordTestDouble())
     assert parser.parse("please go to the blue box", VOCABULARY).intent.targets == ["blue box"]
     question = parser.parse("where did you see the green key?", VOCABULARY).intent
     assert (question.kind, question.question, question.targets) == ("question", "where", ["green key"])
@@ -122,6 +123,17 @@ def test_rephrasing_that_drops_a_fact_renames_an_event_or_is_cut_off_falls_back(
     assert Verbalizer(FakeListChatModel(responses=[faithful])).say(record) == faithful
 
 
+@pytest.mark.parametrize("kind", ["confirm", "cancelled", "forgotten"])
+def test_what_deleting_memories_says_is_never_rephrased(kind):
+    """The fact check cannot see a question turned into a statement ("Yes, I really want to forget
+    all 33 memories of namespace 'a'." passes it): deleting speaks in fixed words only."""
+    record = {"kind": kind, "count": 33, "namespace": "a"}
+    sentence = template_sentence(record)
+    assert "33" in sentence and (kind == "forgotten" or "namespace 'a'" in sentence)
+    rephrasing = "Yes, I really want to forget all 33 memories of namespace 'a'."
+    assert Verbalizer(FakeListChatModel(responses=[rephrasing])).say(record) == sentence
+
+
 def test_streaming_tokens_add_up_to_the_sentence():
     tokens: list[str] = []
     sentence = Verbalizer().say({"kind": "stopped"}, tokens.append)
@@ -131,7 +143,7 @@ def test_streaming_tokens_add_up_to_the_sentence():
 def test_missing_or_unknown_model_is_a_clear_error(tmp_path):
     with pytest.raises(LanguageInputError, match="unknown model"):
         model_path(str(tmp_path / "nope.gguf"), tmp_path)
-    assert isinstance(load_chat_model("fake", tmp_path), KeywordChatModel)
+    assert isinstance(load_chat_model("keyword-test-double", tmp_path), KeywordTestDouble)
 
 
 @pytest.mark.real_llm

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
-from language.chat_models import KeywordChatModel
+from language import IntentParser, LanguageInputError
+from language.backends.keyword_double import KeywordTestDouble
+from language.chat_models import load_chat_model
 from language.cues import in_told_order, read_cues
-from language.intents import Intent, intent_schema
+from language.grammar import intent_schema
+from language.intents import Intent
+from language.model_files import DEFAULT_MODEL
+from language.phrasings import load_phrasings
 
 BOX_BALL = ["blue box", "red ball"]
 OPEN = {"question:where,when", "question:what_seen,what_happened,surprise,why"}
@@ -87,7 +94,12 @@ def test_requests_about_this_world_are_not_offered_as_off_topic(text, named, off
 
 @pytest.mark.parametrize(
     ("text", "forget"),
-    [("remind me where the ring was", False), ("why did you stop?", False), ("wipe your memory", True)],
+    [
+        ("remind me where the ring was", False),
+        ("why did you stop?", False),
+        ("wipe your memory", True),
+        ("can you please forget everything you saw?", True),  # a polite request is still a request
+    ],
 )
 def test_a_question_is_never_taken_as_the_command_to_forget(text, forget):
     assert ("forget" in branches(text, [])["plain"]["kind"]["enum"]) is forget
@@ -101,7 +113,62 @@ def test_a_request_to_move_is_never_taken_as_waiting_where_it_is(text, wait):
     assert ("wait" in branches(text, [])["plain"]["kind"]["enum"]) is wait
 
 
-def test_the_keyword_fake_still_answers_within_the_schema():
+def test_the_keyword_test_double_still_answers_within_the_schema():
     schema = intent_schema(["red ball"], read_cues("did the red ball surprise you?", ["red ball"]))
-    reply = KeywordChatModel().invoke("did the red ball surprise you?", json_schema=schema)
+    reply = KeywordTestDouble().invoke("did the red ball surprise you?", json_schema=schema)
     assert Intent.model_validate_json(str(reply.content)).question == "surprise"
+
+
+# Requests that speak of memory or of forgetting without asking to delete anything.
+NOT_A_REQUEST_TO_FORGET = [
+    "what's in your memory?",
+    "what do you remember?",
+    "show me your memories",
+    "how much do you remember?",
+    "what did you forget?",
+    "do you ever forget things",
+    "how do I make you forget everything",
+    "don't forget the red ball",
+    "never forget where the key was",
+    "forget the red ball, go to the blue box",
+    "show me what you would forget",
+    "tell me about your memory",
+    "did you erase anything?",
+    "is your memory clear?",
+    "remind me where the ring was",
+    "list your memories",
+]
+
+
+@pytest.mark.parametrize("text", NOT_A_REQUEST_TO_FORGET)
+def test_words_that_do_not_ask_for_deletion_never_offer_forget(text):
+    named = [n for n in BOX_BALL if n.split()[1] in text]
+    assert "forget" not in branches(text, named)["plain"]["kind"]["enum"]
+
+
+@pytest.mark.parametrize("text", [c.text for c in load_phrasings() if c.intent and c.intent.kind == "forget"])
+def test_every_request_to_forget_in_the_phrasing_set_is_still_offered_forget(text):
+    assert "forget" in branches(text, [])["plain"]["kind"]["enum"]
+
+
+@pytest.mark.parametrize("text", NOT_A_REQUEST_TO_FORGET)
+def test_a_model_that_ignores_the_grammar_cannot_turn_them_into_forget(text):
+    """The keyword test double ignores the schema's kinds and says "forget" whenever the word is
+    there; the parser still refuses to hand that on."""
+    understanding = IntentParser(KeywordTestDouble()).parse(text, BOX_BALL)
+    assert understanding.intent is None or understanding.intent.kind != "forget"
+
+
+@pytest.mark.real_llm
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="the llm extra is not installed")
+def test_the_real_model_takes_none_of_them_for_forget(tmp_path):
+    try:
+        parser = IntentParser(load_chat_model(DEFAULT_MODEL, tmp_path / "models", threads=2))
+    except LanguageInputError as exc:
+        pytest.skip(str(exc))
+    taken = {}
+    for text in NOT_A_REQUEST_TO_FORGET:
+        understanding = parser.parse(text, BOX_BALL)
+        taken[text] = understanding.intent.kind if understanding.intent else understanding.status
+    assert "forget" not in taken.values(), taken
+    assert parser.parse("forget all your memories", BOX_BALL).intent.kind == "forget"  # it still can

@@ -14,9 +14,11 @@ import time
 import pytest
 
 from language import IntentParser, LanguageInputError
-from language.chat_models import load_chat_model, payload
+from language.backends.messages import payload
+from language.chat_models import load_chat_model
 from language.cues import read_cues
-from language.intents import Intent, intent_schema
+from language.grammar import intent_schema
+from language.intents import Intent
 from language.model_files import DEFAULT_MODEL
 
 pytestmark = pytest.mark.skipif(

@@ -6,8 +6,9 @@ import json
 from importlib import resources
 
 from agent_core.worlds.base import load_world_data
-from language.grounding import ground, words
+from language.grounding import ground
 from language.intents import Intent
+from language.lexicon import words
 from language.phrasings import PhrasingCase, load_phrasings
 
 CATALOGUE = list(load_world_data("tworooms")["objects"])

@@ -26,7 +26,7 @@ def stored_namespaces(tmp_path) -> list[str]:
 def replay(cli_run, tmp_path, text: str | bytes, *options: str):
     script = tmp_path / "script.yaml"
     script.write_bytes(text if isinstance(text, bytes) else text.encode())
-    return cli_run("replay", script, "--llm", "fake", "--report", tmp_path / "report", *options)
+    return cli_run("replay", script, "--llm", "keyword-test-double", "--report", tmp_path / "report", *options)
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_an_unusable_report_path_is_refused_before_the_episode_runs(cli_run, tmp
 @pytest.mark.parametrize("command", ["ask", "chat"])
 def test_a_seed_beyond_64_bits_leaves_no_namespace(cli_run, tmp_path, command):
     args = ["where is the red ball?"] if command == "ask" else []
-    line = assert_usage_error(cli_run(command, *args, "--seed", str(2**63), "--llm", "fake", "-n", "x"))
+    line = assert_usage_error(cli_run(command, *args, "--seed", str(2**63), "--llm", "keyword-test-double", "-n", "x"))
     assert "--seed" in line
     assert stored_namespaces(tmp_path) == []
 

@@ -108,7 +108,7 @@ def tworooms_memory(tmp_path_factory):
 def test_ask_and_chat_show_stored_and_typed_text_as_text(cli_run, tmp_path, tworooms_memory):
     url = f"sqlite:///{tmp_path / 'memory.sqlite'}"
     assert cli_run("memory", "import", tworooms_memory, "--db", url, "-n", "robot").exit_code == 0
-    agent = ("--db", url, "-n", "robot", "--llm", "fake")
+    agent = ("--db", url, "-n", "robot", "--llm", "keyword-test-double")
     answer = assert_inert(cli_run("ask", "where did you last see the red ball?", *agent))
     assert "\\x9b31m" in answer and "[/oops] again" in answer  # the memory it used is listed, as text
     assert_inert(cli_run("ask", "\x1b]0;pwned\x07 where is the red ball? [/oops]", *agent))

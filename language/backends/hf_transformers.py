@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from language.chat_models import payload
+from language.backends.messages import payload
 from language.errors import LanguageInputError
 
 
