@@ -2,36 +2,73 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from memory.errors import MemoryInputError
+
+_SQLITE_CORRUPT = 11
+
+# SQLite result codes (the low byte of `sqlite_errorcode`) that report the file or the disk, not
+# a bug in a query, with what the user can do about each; anything else stays an exception.
+_SQLITE_FAULTS = {
+    3: "check the permissions of the file and its folder",  # SQLITE_PERM
+    5: "another process holds it: try again when it is done",  # SQLITE_BUSY
+    8: "the file or its folder is read-only: make them writable or use another --db",  # SQLITE_READONLY
+    10: "check the disk and the file",  # SQLITE_IOERR
+    _SQLITE_CORRUPT: "the file is damaged: restore it from a backup (`worldmind memory export` may save what still reads)",
+    13: "free some disk space",  # SQLITE_FULL
+    14: "check that its folder exists and is writable",  # SQLITE_CANTOPEN
+    26: "the file is not a SQLite database",  # SQLITE_NOTADB
+}
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def display_url(url: str) -> str:
+    """The URL to show in messages: any password masked; only the scheme if it cannot be parsed."""
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            return url  # no credentials, and rendering would escape a `file:` URI
+        return parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return f"{url.split(':', 1)[0]}:..." if ":" in url else "an unparsable database URL"
+
+
 def sqlite_path(url: str) -> Path | None:
-    """The database file of a SQLite URL, None for other databases or in-memory SQLite."""
+    """The database file of a SQLite URL (a `file:` URI too), None for other databases or in-memory SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
+    if parsed.query.get("uri") == "true" and parsed.database.startswith("file:"):
+        if parsed.query.get("mode") == "memory":
+            return None
+        return Path(urlsplit(parsed.database).path)
     return Path(parsed.database)
 
 
 def open_engine(url: str) -> Engine:
     try:
         path = sqlite_path(url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
     except (ArgumentError, ImportError, ValueError) as exc:
-        raise MemoryInputError(f"bad database URL {url!r}: {exc}") from None
+        raise MemoryInputError(f"bad database URL {display_url(url)!r}: {exc}") from None
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            why = "it is a file, not a folder" if path.parent.is_file() else exc.strerror
+            raise MemoryInputError(f"cannot create the folder of the memory database {path.parent}: {why}") from None
+    event.listen(engine, "handle_error", _user_faults(display_url(url)))
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -44,3 +81,25 @@ def open_engine(url: str) -> Engine:
             cursor.close()
 
     return engine
+
+
+def _user_faults(where: str) -> Any:
+    """A `handle_error` hook: a database that is read-only, full, damaged or unreachable becomes one
+    MemoryInputError naming it, instead of a traceback; errors in queries themselves stay as they are."""
+
+    def translate(context: ExceptionContext) -> MemoryInputError | None:
+        original = context.original_exception
+        if isinstance(original, sqlite3.Error) and getattr(original, "sqlite_errorcode", None) is not None:
+            hint = _SQLITE_FAULTS.get(original.sqlite_errorcode & 0xFF)
+        elif isinstance(original, sqlite3.OperationalError) and str(original).startswith("Could not decode"):
+            hint = _SQLITE_FAULTS[_SQLITE_CORRUPT]  # text that was never written as UTF-8: a damaged page
+        elif not isinstance(original, sqlite3.Error) and isinstance(context.sqlalchemy_exception, OperationalError):
+            hint = "check that the server is reachable and can write"
+        else:
+            hint = None
+        if hint is None:
+            return None
+        reason = " ".join(str(original).split())  # one line, whatever the driver wrote
+        return MemoryInputError(f"memory database {where}: {reason}; {hint}")
+
+    return translate

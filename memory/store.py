@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from memory.captions import CaptionIndex, TextEmbedder
-from memory.database import open_engine, sqlite_path
+from memory.database import display_url, open_engine, sqlite_path
 from memory.episodes import Episodes
 from memory.errors import LatentSpaceError, MemoryInputError
 from memory.index_settings import IndexSettings
@@ -98,7 +98,7 @@ class MemoryStore(Writing, Episodes):
             self.index = self._open_index()
         except DBAPIError as exc:
             self._abandon()
-            raise MemoryInputError(f"cannot open the memory database {url!r}: {exc.orig}") from None
+            raise MemoryInputError(f"cannot open the memory database {display_url(url)!r}: {exc.orig}") from None
         except BaseException:
             self._abandon()
             raise

@@ -1,0 +1,173 @@
+"""Faults of the machine, not of the input (issue 22): a read-only, full or damaged database, a
+data folder that cannot be a folder, a folder where a file should be. Each is one line on stderr,
+exit 2, and leaves what is stored as it was."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from memory import MemoryStore, NewMemory
+
+NAMESPACE = "robot"
+MEMORIES = 200
+ROOT = os.geteuid() == 0
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+def make_database(path: Path, note: str = "") -> str:
+    """A SQLite database of one namespace: one episode of MEMORIES memories and its index file."""
+    url = f"sqlite:///{path}"
+    store = MemoryStore(url, NAMESPACE, 4)
+    episode = store.begin_episode("tworooms", 0, summary={"note": note})
+    store.remember_many(
+        [
+            NewMemory(
+                episode,
+                step,
+                [0.0, 0.0],
+                np.full(4, step, np.float32),
+                f"step {step}: I see the red ball in the left room " + "and nothing else " * 8,
+                {"room": "left"},
+                float(step),
+                ("red ball",),
+            )
+            for step in range(MEMORIES)
+        ]
+    )
+    if not note:
+        store.end_episode(episode)
+    store.add_chat_turn("user", "hello")
+    store.close()
+    return url
+
+
+def stored(path: Path) -> dict[str, object]:
+    """Everything a command could change: the rows (while SQLite can read them), the database
+    file's bytes and the index files' bytes."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            rows: object = list(connection.iterdump())
+        connection.close()
+    except sqlite3.DatabaseError as exc:
+        rows = f"unreadable: {exc}"
+    index = path.with_name(path.name + ".index")
+    files = {p.name: p.read_bytes() for p in sorted(index.glob("*.faiss"))} if index.is_dir() else {}
+    return {"rows": rows, "database": path.read_bytes(), "index": files}
+
+
+@pytest.fixture
+def database(tmp_path) -> tuple[Path, str]:
+    path = tmp_path / "db" / "memory.sqlite"
+    return path, make_database(path)
+
+
+@pytest.fixture
+def archive(cli_run, database, tmp_path) -> Path:
+    """The namespace exported: importing it again writes MEMORIES rows."""
+    target = tmp_path / "robot.zip"
+    assert cli_run("memory", "export", target, "--db", database[1], "-n", NAMESPACE).exit_code == 0
+    return target
+
+
+# -- a database that cannot be written ---------------------------------------------------------
+def read_only(path: Path, url: str, how: str) -> str:
+    """The URL under which the database cannot be written. Root ignores permission bits, so the
+    `uri` case opens the same file read-only through SQLite itself: the same refusal for everyone."""
+    if how == "uri":
+        return f"sqlite:///file:{path}?mode=ro&uri=true"
+    if ROOT:
+        pytest.skip("root writes through permission bits; the `uri` case covers root")
+    if how == "file":
+        path.chmod(0o444)
+    else:
+        path.parent.chmod(0o555)
+    return url
+
+
+@pytest.mark.parametrize("how", ["uri", "file", "folder"])
+@pytest.mark.parametrize("command", ["forget", "import"])
+def test_a_read_only_database_is_one_line(cli_run, database, archive, how, command):
+    path, url = database
+    before = stored(path)
+    url = read_only(path, url, how)
+    try:
+        if command == "forget":
+            result = cli_run("memory", "forget", "--all", "--yes", "--db", url, "-n", NAMESPACE)
+        else:
+            result = cli_run("memory", "import", archive, "--db", url, "-n", NAMESPACE)
+        line = one_line_error(result)
+    finally:
+        path.chmod(0o644)
+        path.parent.chmod(0o755)
+    assert "memory.sqlite" in line and ("readonly" in line or "unable to open" in line), line
+    assert stored(path) == before
+
+
+def test_an_agent_on_a_read_only_database_is_one_line(cli_run, database):
+    path, _ = database
+    before = stored(path)
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    line = one_line_error(cli_run("ask", "where is the red ball?", "--llm", "fake", "--db", url))
+    assert "memory.sqlite" in line and "readonly" in line
+    assert stored(path) == before
+
+
+@contextmanager
+def disk_full() -> Iterator[None]:
+    """A real SQLITE_FULL: every connection may not grow its database file past its present size."""
+
+    def cap(connection, _) -> None:
+        cursor = connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count={pages}")
+        cursor.close()
+
+    event.listen(Engine, "connect", cap)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", cap)
+
+
+def test_a_full_disk_is_one_line_naming_the_database(cli_run, database, tmp_path):
+    """The archive's episode is the import's first row, and too large for the pages the database
+    has: the disk is full before anything is written (an import commits episodes, then memories)."""
+    path, url = database
+    other = make_database(tmp_path / "other.sqlite", note="a long day " * 1000)
+    archive = tmp_path / "other.zip"
+    assert cli_run("memory", "export", archive, "--db", other, "-n", NAMESPACE).exit_code == 0
+    before = stored(path)
+    with disk_full():
+        line = one_line_error(cli_run("memory", "import", archive, "--db", url, "-n", NAMESPACE))
+    assert str(path) in line and "database or disk is full" in line
+    assert stored(path) == before
+
+
+def test_an_unreachable_server_is_one_line_without_its_password(cli_run):
+    url = "postgresql+psycopg://worldmind:s3cret@127.0.0.1:1/worldmind"
+    for command in (("memory", "namespaces"), ("memory", "stats", "-n", NAMESPACE)):
+        line = one_line_error(cli_run(*command, "--db", url))
+        assert "127.0.0.1" in line and "s3cret" not in line
+
+
+def test_display_url_masks_credentials():
+    from memory.database import display_url
+
+    assert display_url("postgresql://me:s3cret@db.example/wm") == "postgresql://me:***@db.example/wm"
+    assert display_url("sqlite:///file:/x/m.sqlite?mode=ro&uri=true") == "sqlite:///file:/x/m.sqlite?mode=ro&uri=true"
+    assert "s3cret" not in display_url("postgresql://me:s3cret@[::1/wm")
