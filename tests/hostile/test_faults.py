@@ -4,6 +4,7 @@ exit 2, and leaves what is stored as it was."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -171,3 +172,86 @@ def test_display_url_masks_credentials():
     assert display_url("postgresql://me:s3cret@db.example/wm") == "postgresql://me:***@db.example/wm"
     assert display_url("sqlite:///file:/x/m.sqlite?mode=ro&uri=true") == "sqlite:///file:/x/m.sqlite?mode=ro&uri=true"
     assert "s3cret" not in display_url("postgresql://me:s3cret@[::1/wm")
+
+
+# -- a damaged database --------------------------------------------------------------------------
+def damage(path: Path, name: str) -> None:
+    """Overwrite the page header of table or index `name`'s root page, as a bad sector would."""
+    with sqlite3.connect(path) as connection:
+        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        (size,) = connection.execute("PRAGMA page_size").fetchone()
+    connection.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * size : (root - 1) * size + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+
+
+def orphan_index_entries(path: Path) -> None:
+    """Rows gone from `memories` while its namespace index still lists them (integrity_check:
+    "wrong # of entries"): the index is told it is partial, so deleting the rows leaves it alone."""
+    index = "ix_memories_namespace_id"
+
+    def declare(sql: str) -> None:
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA writable_schema=ON")
+            connection.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql, index))
+        connection.close()
+
+    with sqlite3.connect(path) as connection:
+        (sql,) = connection.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index,)).fetchone()
+    connection.close()
+    declare(sql + " WHERE id < 0")
+    with sqlite3.connect(path) as connection:
+        connection.execute("DELETE FROM sightings WHERE memory_id BETWEEN 150 AND 160")
+        connection.execute("DELETE FROM memories WHERE id BETWEEN 150 AND 160")
+    connection.close()
+    declare(sql)
+
+
+DAMAGED_COMMANDS = [
+    ("memory", "stats"),
+    ("memory", "list"),
+    ("memory", "show", "1"),
+    ("memory", "search", "red ball", "--words"),
+    ("memory", "search", "--like", "1"),
+    ("memory", "forget", "--all", "--yes"),
+    ("memory", "export", "{tmp}/out.zip"),
+    ("memory", "import", "{tmp}/robot.zip"),
+    ("memory", "rebuild"),
+    ("memory", "check"),
+]
+
+
+@pytest.mark.parametrize("command", DAMAGED_COMMANDS, ids=lambda c: "-".join(c[1:3]))
+def test_a_damaged_database_is_one_line_for_every_command(cli_run, database, archive, tmp_path, command):
+    path, url = database
+    damage(path, "memories")
+    before = stored(path)
+    result = cli_run(*(part.format(tmp=tmp_path) for part in command), "--db", url, "-n", NAMESPACE)
+    line = one_line_error(result)
+    assert str(path) in line and "malformed" in line
+    assert stored(path) == before
+    assert not (tmp_path / "out.zip").exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_check_reports_a_damaged_database_that_still_reads(cli_run, database):
+    path, url = database
+    damage(path, "ix_memories_timestamp")  # an index no check query reads
+    before = stored(path)
+    result = cli_run("memory", "check", "--db", url, "-n", NAMESPACE, "--json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert not report["consistent"] and report["database_integrity"] != "ok"
+    assert "damaged" in report["repairs"][0]
+    assert stored(path) == before
+
+
+def test_rows_an_index_lists_but_the_table_lacks_are_one_line(cli_run, database):
+    path, url = database
+    orphan_index_entries(path)
+    before = stored(path)
+    line = one_line_error(cli_run("memory", "rebuild", "--db", url, "-n", NAMESPACE))
+    assert "11 memories" in line and "damaged" in line
+    report = json.loads(cli_run("memory", "check", "--db", url, "-n", NAMESPACE, "--json").stdout)
+    assert not report["consistent"] and "wrong # of entries" in report["database_integrity"]
+    assert stored(path) == before
