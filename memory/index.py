@@ -12,6 +12,7 @@ store records in SQL, so a torn, stale or foreign file is detected on open.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -22,6 +23,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from memory.errors import MemoryInputError
 from memory.index_settings import IndexSettings
 
 IVF_REGROWTH = 4  # retrain IVF cells once the index holds this many times what they were trained on
@@ -157,13 +159,18 @@ class VectorIndex:
         """Write atomically and return the file's checksum; tombstones are compacted first."""
         self.compact()
         data = faiss.serialize_index(self.index).tobytes()  # hashed in memory: the file is written once
-        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise MemoryInputError(f"cannot write the index file {path}: {exc.strerror}") from None
         directory = os.open(path.parent, os.O_RDONLY)
         try:
             os.fsync(directory)
@@ -182,6 +189,10 @@ class VectorIndex:
             data = path.read_bytes()  # read once: hashed, then deserialized
         except FileNotFoundError:
             raise IndexFileError(f"index file {path} is missing") from None
+        except OSError as exc:  # a folder in its place, no permission: rebuilding cannot fix that
+            raise MemoryInputError(
+                f"index file {path} cannot be read ({exc.strerror}); move it away: the index is rebuilt from SQL"
+            ) from None
         if hashlib.sha256(data).hexdigest() != checksum:
             raise IndexFileError(f"index file {path} does not match the checksum recorded in SQL")
         try:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,7 +70,7 @@ def stored(path: Path) -> dict[str, object]:
     except sqlite3.DatabaseError as exc:
         rows = f"unreadable: {exc}"
     index = path.with_name(path.name + ".index")
-    files = {p.name: p.read_bytes() for p in sorted(index.glob("*.faiss"))} if index.is_dir() else {}
+    files = {p.name: p.read_bytes() if p.is_file() else "a folder" for p in sorted(index.glob("*.faiss"))}
     return {"rows": rows, "database": path.read_bytes(), "index": files}
 
 
@@ -254,4 +257,75 @@ def test_rows_an_index_lists_but_the_table_lacks_are_one_line(cli_run, database)
     assert "11 memories" in line and "damaged" in line
     report = json.loads(cli_run("memory", "check", "--db", url, "-n", NAMESPACE, "--json").stdout)
     assert not report["consistent"] and "wrong # of entries" in report["database_integrity"]
+    assert stored(path) == before
+
+
+# -- a data folder or index file that cannot be what it should -----------------------------------
+@contextmanager
+def as_a_user() -> Iterator[None]:
+    """Drop root for the block (effective uid only, restored after): permission bits then apply."""
+    if not ROOT:
+        yield
+        return
+    try:
+        nobody = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("running as root and there is no 'nobody' user to drop to")
+    os.seteuid(nobody)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+@pytest.mark.parametrize(
+    "command", [("memory", "stats", "-n", NAMESPACE), ("ask", "where?", "--llm", "fake")], ids=["memory", "ask"]
+)
+def test_a_read_only_home_is_one_line(cli_run, monkeypatch, command):
+    assert cli_run(*command).exit_code in (0, 2)  # warm up: imports done while root can read every module
+    top = Path(tempfile.mkdtemp(prefix="worldmind-ro-"))  # outside pytest's 0700 folder: a user can enter it
+    try:
+        top.chmod(0o755)
+        (top / "home").mkdir(mode=0o555)
+        monkeypatch.delenv("WORLDMIND_HOME")
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+        monkeypatch.setenv("HOME", str(top / "home"))
+        with as_a_user():
+            line = one_line_error(cli_run(*command))
+        assert str(top / "home") in line and "Permission denied" in line
+        assert list((top / "home").iterdir()) == []
+    finally:
+        shutil.rmtree(top)
+
+
+@pytest.mark.parametrize(
+    "command", [("memory", "stats", "-n", NAMESPACE), ("ask", "where?", "--llm", "fake")], ids=["memory", "ask"]
+)
+def test_a_data_folder_that_is_a_file_is_one_line(cli_run, monkeypatch, tmp_path, command):
+    home = tmp_path / "not-a-folder"
+    home.write_text("a file")
+    monkeypatch.setenv("WORLDMIND_HOME", str(home))
+    line = one_line_error(cli_run(*command))
+    assert str(home) in line and "not a folder" in line
+    assert home.read_text() == "a file"
+
+
+@pytest.mark.parametrize("where", ["index-file-is-a-folder", "index-folder-is-a-file"])
+@pytest.mark.parametrize(
+    "command",
+    [("memory", "stats"), ("memory", "check"), ("memory", "rebuild"), ("memory", "forget", "--all", "--yes")],
+    ids=lambda command: command[1],
+)
+def test_an_index_path_that_is_the_wrong_kind_of_thing_is_one_line(cli_run, database, where, command):
+    path, url = database
+    folder = path.with_name(path.name + ".index")
+    if where == "index-file-is-a-folder":
+        (folder / "namespace-1.faiss").unlink()
+        (folder / "namespace-1.faiss").mkdir()
+    else:
+        shutil.rmtree(folder)
+        folder.write_text("a file")
+    before = stored(path)
+    line = one_line_error(cli_run(*command, "--db", url, "-n", NAMESPACE))
+    assert str(folder) in line
     assert stored(path) == before
