@@ -8,6 +8,7 @@ same archive again. Access statistics (how often a memory was recalled) are not 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -79,11 +80,16 @@ def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> di
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
     }
     temporary = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-        for name, data in contents.items():
-            archive.writestr(name, data)
-    temporary.replace(path)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+            for name, data in contents.items():
+                archive.writestr(name, data)
+        temporary.replace(path)
+    except OSError as exc:  # a folder at `path`, a missing folder, a full disk: no temporary file left
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise MemoryInputError(f"cannot write the archive {path}: {exc.strerror}") from None
     return manifest
 
 

@@ -329,3 +329,18 @@ def test_an_index_path_that_is_the_wrong_kind_of_thing_is_one_line(cli_run, data
     line = one_line_error(cli_run(*command, "--db", url, "-n", NAMESPACE))
     assert str(folder) in line
     assert stored(path) == before
+
+
+# -- an archive that cannot be written ---------------------------------------------------------
+@pytest.mark.parametrize("target", ["a-folder", "missing-folder/robot.zip"])
+def test_export_that_cannot_write_its_archive_is_one_line_and_leaves_no_temporary_file(
+    cli_run, database, tmp_path, target
+):
+    path, url = database
+    out = tmp_path / "out"
+    (out / "a-folder").mkdir(parents=True)
+    before = stored(path)
+    line = one_line_error(cli_run("memory", "export", out / target, "--force", "--db", url, "-n", NAMESPACE))
+    assert str(out / target) in line
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == ["a-folder"]
+    assert stored(path) == before
