@@ -344,3 +344,41 @@ def test_export_that_cannot_write_its_archive_is_one_line_and_leaves_no_temporar
     assert str(out / target) in line
     assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == ["a-folder"]
     assert stored(path) == before
+
+
+# -- a checkpoint config with values of the wrong type -------------------------------------------
+SHIPPED = Path(__file__).resolve().parents[2] / "world_model" / "checkpoints" / "tworooms"
+
+
+def in_model(field: str, value: object):
+    return lambda document: document | {"model": document["model"] | {field: value}}
+
+
+BAD_CONFIGS = {
+    "a-list": (lambda document: [document], "not a worldmind world-model checkpoint"),
+    "probes-an-int": (lambda document: document | {"probes": 3}, "probes"),
+    "fractional-latent-dim": (in_model("latent_dim", 128.5), "latent_dim"),
+    "frameskip-0": (in_model("frameskip", 0), "frameskip"),
+    "threshold-a-word": (lambda document: document | {"surprise_threshold": "high"}, "surprise_threshold"),
+    "threshold-nan": (lambda document: document | {"surprise_threshold": float("nan")}, "surprise_threshold"),
+}
+AGENT_COMMANDS = {
+    "chat": (("chat", "--llm", "fake", "--plain"), "/wait 8\n/quit\n"),
+    "ask": (("ask", "where is the red ball?", "--llm", "fake"), None),
+    "plan": (("plan", "--goal-seed", "1", "--experience", "0"), None),
+    "probe": (("probe",), None),
+}
+
+
+@pytest.mark.parametrize("command", AGENT_COMMANDS, ids=str)
+@pytest.mark.parametrize("config", BAD_CONFIGS, ids=str)
+def test_a_checkpoint_config_of_the_wrong_types_is_one_line(cli_run, tmp_path, config, command):
+    checkpoint = tmp_path / "checkpoint"
+    shutil.copytree(SHIPPED, checkpoint)
+    edit, field = BAD_CONFIGS[config]
+    document = edit(json.loads((checkpoint / "config.json").read_text()))
+    (checkpoint / "config.json").write_text(json.dumps(document))  # NaN is written as JSON's NaN
+    arguments, typed = AGENT_COMMANDS[command]
+    line = one_line_error(cli_run(*arguments, "--checkpoint", checkpoint, input=typed))
+    assert str(checkpoint / "config.json") in line and field in line
+    assert not (tmp_path / "home" / "memory.sqlite").exists()  # refused before the memory opened
