@@ -89,7 +89,7 @@ def export_archive(store: MemoryStore, path: Path, progress: bool = False) -> di
     except OSError as exc:
         with suppress(OSError):
             temporary.unlink(missing_ok=True)
-        raise MemoryInputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise MemoryInputError(f"cannot write the archive {path}: {exc.strerror or exc}") from None
     return manifest
 
 

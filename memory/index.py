@@ -191,8 +191,10 @@ class VectorIndex:
             raise IndexFileError(f"index file {path} is missing") from None
         except IsADirectoryError:  # nothing could be written there either: refused, not rebuilt
             raise MemoryInputError(f"index file {path} is a directory; move it away to have it rebuilt") from None
-        except OSError as exc:
-            raise IndexFileError(f"index file {path} is unreadable: {exc.strerror or exc}") from None
+        except OSError as exc:  # no permission, a file where its folder should be: rebuilding cannot fix that
+            raise MemoryInputError(
+                f"index file {path} cannot be read ({exc.strerror}); move it away: the index is rebuilt from SQL"
+            ) from None
         if hashlib.sha256(data).hexdigest() != checksum:
             raise IndexFileError(f"index file {path} does not match the checksum recorded in SQL")
         try:

@@ -105,11 +105,25 @@ class IndexSync(StoreCore):
             state.kind, state.vector_count, state.checksum = self.index_settings.kind, len(index), checksum
         self._index_unsaved = False
 
+    def _database_integrity(self) -> str | None:
+        """`ok`, or the first problems SQLite's integrity check finds in the file; None (not
+        checked) for a database server, which checks its own storage."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        with self.engine.connect() as connection:
+            problems = list(connection.exec_driver_sql("PRAGMA integrity_check(3)").scalars())
+        if problems == ["ok"]:
+            return "ok"
+        found = " ".join(" ".join(str(problem).split()) for problem in problems)
+        return found if len(found) <= 200 else found[:197] + "..."
+
     def check(self) -> dict[str, Any]:
         """Compare the index file on disk with SQL and report what a repair would do.
 
         While another process holds the writer lock its index file lags SQL until it closes, and
-        only it may write that file: the report then says so instead of offering a repair."""
+        only it may write that file: the report then says so instead of offering a repair. A SQLite
+        file is checked too (`PRAGMA integrity_check`): a damaged one is never reported consistent."""
+        integrity = self._database_integrity()
         in_sql = self.ids()
         try:
             file_ids, file_status = self._load_index_file(self._index_state()).ids(), "ok"
@@ -128,8 +142,11 @@ class IndexSync(StoreCore):
                 f"cannot repair while another process ({other_writer}) writes to {self.namespace!r}; it saves "
                 "the index file when it closes: check again then"
             ]
+        if integrity not in (None, "ok"):
+            repairs.insert(0, f"restore the database from a backup: it is damaged ({integrity})")
         return {
             "namespace": self.namespace,
+            "database_integrity": integrity,
             "memories": len(in_sql),
             "index_kind": self.index_settings.kind,
             "index_file": str(self.index_path),

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from memory.captions import CaptionIndex
+from memory.database import masked_url
 from memory.errors import LatentSpaceError, MemoryInputError
 from memory.index import VectorIndex
 from memory.index_settings import IndexSettings
@@ -97,6 +98,12 @@ class StoreCore:
                 )
         if not rows:
             return np.zeros((0, self.dim), np.float32)
+        unread = len(ids) - len(rows)
+        if unread:  # listed by one query, absent from the next: a damaged table or index
+            raise MemoryInputError(
+                f"memory database {masked_url(str(self.engine.url))}: {unread} memories of {self.namespace!r} are "
+                "listed but cannot be read; the file is damaged: run `worldmind memory check`"
+            )
         return np.stack([np.frombuffer(rows[int(i)], dtype=np.float32) for i in ids])
 
     def _vector(self, latent: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from memory.errors import NamespaceBusyError
+from memory.errors import MemoryInputError, NamespaceBusyError
 
 PATIENCE_S = 0.5  # how long a writer retries a held lock: a reader's probe holds it for microseconds
 _ADVISORY_CLASS = 0x574D  # "WM": the first key of worldmind's advisory locks; the second is the namespace id
@@ -88,8 +88,11 @@ class NamespaceLock:
 
     # -- files ---------------------------------------------------------------------------
     def _take_file(self) -> Callable[[], None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise MemoryInputError(f"cannot create the writer lock {self.path}: {exc.strerror}") from None
         if not _retry(lambda: _try_flock(fd, fcntl.LOCK_EX)):
             holder = _pid_in(fd)
             os.close(fd)

@@ -6,7 +6,8 @@ import json
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from world_model.errors import ModelInputError
 
@@ -46,6 +47,7 @@ class ModelConfig:
         return self.history - 1 if self.surprise_from is None else self.surprise_from
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.regularizer not in ("sigreg", "vicreg"):
             raise ModelInputError(f"regularizer must be 'sigreg' or 'vicreg', got {self.regularizer!r}")
         if self.encoder not in ("cnn", "objects"):
@@ -63,6 +65,8 @@ class ModelConfig:
             raise ModelInputError(f"channels lists four widths, got {list(self.channels)}")
         if self.latent_dim < 2 or self.history < 1 or self.action_dim < 0:
             raise ModelInputError("latent_dim >= 2, history >= 1 and action_dim >= 0 are required")
+        if self.frameskip < 1:
+            raise ModelInputError(f"frameskip (env steps per model step) must be at least 1, got {self.frameskip}")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class TrainConfig:
     predictor_history: int = 0
 
     def __post_init__(self) -> None:
+        _check_types(self)
         if self.lr_schedule not in ("constant", "cosine"):
             raise ModelInputError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
         if (
@@ -112,6 +117,43 @@ class TrainConfig:
         progress = (step - self.warmup_steps) / max(self.steps - self.warmup_steps, 1)
         floor = self.learning_rate / 20
         return floor + (self.learning_rate - floor) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def _check_types(config: Any) -> None:
+    """Every field holds what its annotation says: JSON can give 128.5 for a size, "high" or
+    NaN for a weight, and nothing else would notice before a tensor is built (or never)."""
+    hints = get_type_hints(type(config))
+    for field in fields(config):
+        value, hint = getattr(config, field.name), hints[field.name]
+        if not _fits(value, hint):
+            raise ModelInputError(f"{field.name} must be {_kind(hint)}, got {value!r}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return True  # checked against its choices, with the choices in the message
+    if origin in (Union, UnionType):
+        return any(_fits(value, option) for option in get_args(hint))
+    if origin is tuple:
+        return isinstance(value, tuple | list) and all(_fits(item, get_args(hint)[0]) for item in value)
+    if isinstance(value, bool):
+        return hint is bool
+    if hint is int:
+        return isinstance(value, int)
+    if hint is float:
+        return isinstance(value, int | float) and math.isfinite(value)
+    return (hint is type(None) and value is None) or (isinstance(hint, type) and isinstance(value, hint))
+
+
+def _kind(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin in (Union, UnionType):
+        return " or ".join(_kind(option) for option in get_args(hint))
+    if origin is tuple:
+        return f"a list of {_kind(get_args(hint)[0]).removeprefix('an ').removeprefix('a ')}s"
+    names = {int: "an integer", float: "a finite number", str: "a string", bool: "true or false"}
+    return names.get(hint, "null" if hint is type(None) else str(hint))
 
 
 def _build(cls: type, data: dict[str, Any], source: str) -> Any:
@@ -158,6 +200,8 @@ def load_config_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ModelInputError(f"cannot read config {path}: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(name, {}), dict) for name in ("model", "train")):
+        raise ModelInputError(f'{path}: expected an object with optional "model" and "train" objects')
     sections = {}
     for name, cls in (("model", ModelConfig), ("train", TrainConfig)):
         section = dict(data.get(name, {}))
