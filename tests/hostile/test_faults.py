@@ -279,7 +279,9 @@ def as_a_user() -> Iterator[None]:
 
 
 @pytest.mark.parametrize(
-    "command", [("memory", "stats", "-n", NAMESPACE), ("ask", "where?", "--llm", "keyword-test-double")], ids=["memory", "ask"]
+    "command",
+    [("memory", "stats", "-n", NAMESPACE), ("ask", "where?", "--llm", "keyword-test-double")],
+    ids=["memory", "ask"],
 )
 def test_a_read_only_home_is_one_line(cli_run, monkeypatch, command):
     assert cli_run(*command).exit_code in (0, 2)  # warm up: imports done while root can read every module
@@ -299,7 +301,9 @@ def test_a_read_only_home_is_one_line(cli_run, monkeypatch, command):
 
 
 @pytest.mark.parametrize(
-    "command", [("memory", "stats", "-n", NAMESPACE), ("ask", "where?", "--llm", "keyword-test-double")], ids=["memory", "ask"]
+    "command",
+    [("memory", "stats", "-n", NAMESPACE), ("ask", "where?", "--llm", "keyword-test-double")],
+    ids=["memory", "ask"],
 )
 def test_a_data_folder_that_is_a_file_is_one_line(cli_run, monkeypatch, tmp_path, command):
     home = tmp_path / "not-a-folder"
