@@ -13,10 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from agent_core.errors import AgentInputError
+
+if TYPE_CHECKING:
+    from av.video.stream import VideoStream
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".avi", ".mov", ".gif", ".mkv")
 # Encoders by file suffix (all in PyAV's bundled FFmpeg); pixel format each one takes.
@@ -134,7 +138,7 @@ def read_video(path: Path, fps: float, size: int = 64, min_frames: int = 2) -> V
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as exc:
         raise VideoError(f"{path} is not a readable video ({_reason(exc)})") from None
     if last is None:
-        raise VideoError(f"{path} holds no video frames")
+        raise VideoError(f"{path} is truncated or corrupt: no video frame could be decoded")
     # The last frame stays on screen for one source frame.
     shown_until = last_time + 1.0 / (source_fps or fps)
     if declared is not None and decoded > 1 and shown_until < 0.9 * declared - 0.5:
@@ -175,7 +179,7 @@ def write_video(path: Path, frames: np.ndarray, fps: float, quality: int = 18) -
     rate = Fraction(fps).limit_denominator(1000)
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=rate)
+        stream = cast("VideoStream", container.add_stream(codec, rate=rate))
         stream.width, stream.height = int(frames.shape[2]), int(frames.shape[1])
         stream.pix_fmt = pixel_format
         if codec == "libx264":

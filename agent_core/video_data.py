@@ -185,7 +185,7 @@ def build_video_dataset(
     for split, records in shards.items():
         _write_split(getattr(build, f"{split}_path"), spec, records, complete=True)
     if build.count("train") == 0 or build.count("calibration") == 0:
-        bad = "; ".join(f"{Path(name).name}: {reason}" for name, reason in build.skipped)
+        bad = "; ".join(reason for _, reason in build.skipped)
         raise VideoError(
             f"{readable} readable video(s) of {len(files)}: training needs at least 2 (one is held out to "
             f"calibrate surprise), each at least {spec.clip_frames / spec.fps:g} s long" + (f" ({bad})" if bad else "")

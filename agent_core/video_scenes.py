@@ -61,7 +61,7 @@ def make_scene_clip(seed: int, event: str | None = None, length: int = 32) -> Sc
         raise ValueError(f"unknown scene event {event!r}; known: {', '.join(SCENE_EVENTS)}")
     rng = np.random.default_rng(seed)
     background = _background(rng)
-    count = int(rng.integers(1, 3))
+    count: int = int(rng.integers(1, 3))
     sizes = rng.integers(7, 15, count)
     shapes = [SHAPES[int(i)] for i in rng.integers(0, len(SHAPES), count)]
     colours = rng.uniform(150, 255, (count, 3)) * (rng.uniform(0, 1, (count, 3)) > 0.3)
@@ -86,7 +86,7 @@ def make_scene_clip(seed: int, event: str | None = None, length: int = 32) -> Sc
                     landing = (landing + limit / 3) % limit
                 position[target] = landing
         image = background.copy()
-        for i in np.flatnonzero(visible):
+        for i in map(int, np.flatnonzero(visible)):
             x, y = np.round(position[i]).astype(int)
             mask = _mask(shapes[i], int(sizes[i]))
             region = image[y : y + sizes[i], MARGIN + x : MARGIN + x + sizes[i]]

@@ -89,8 +89,7 @@ def train_command(
         )
     if video_record is not None:
         model.save(out_dir, video=video_record)  # how `watch` must decode a video for this model
-        metrics["video"] = video_record
-    print_json(metrics)
+    print_json(metrics if video_record is None else {**metrics, "video": video_record})
     err.print(f"checkpoint written to {out_dir}")
 
 

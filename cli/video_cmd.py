@@ -32,15 +32,15 @@ def decode_for_training(
 
     files = find_videos(videos)
     spec = VideoDataSpec()
-    with progress() as bar:
+    with progress(transient=True) as bar:
         task = bar.add_task("decode videos", total=len(files), status="")
 
         def on_file(done: int, total: int, path: Path, problem: str | None) -> None:
             bar.update(task, completed=done, status=path.name)
 
         build = build_video_dataset(files, root, spec, on_file)
-    for name, reason in build.skipped:
-        err.print(f"[yellow]skipped:[/] {escape(name)}: {escape(reason)}")
+    for _, reason in build.skipped:
+        err.print(f"[yellow]skipped:[/] {escape(reason)}")  # the reason names the file
     check_calibration_size(build, spec, latent_dim, first_step)
     training, digest = load_split(build.train_path)
     calibration, _ = load_split(build.calibration_path)
