@@ -135,7 +135,12 @@ def remember_watch(watched: Watched, model: WorldModel, url: str, namespace: str
             caption = f"{name} at {timestamp(when)}"
             if frame in flagged:
                 caption += f": surprised ({flagged[frame].peak_surprise:.1f}x ordinary error)"
-            facts = {"video": str(watched.video.path), "time_s": round(float(when), 3), "timestamp": timestamp(when)}
+            facts = {
+                "video": str(watched.video.path),
+                "time_s": round(float(when), 3),
+                "timestamp": timestamp(when),
+                "threshold": round(watched.threshold, 4) if np.isfinite(watched.threshold) else None,
+            }
             memories.append(NewMemory(episode, frame, [], latent, caption, facts, surprise))
         store.remember_many(memories)
         store.end_episode(episode)
@@ -185,3 +190,32 @@ def plot_watch(watched: Watched, path: Path, peaks: int = 4, around: int = 2) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
+
+
+def answer_from_video_memory(url: str, namespace: str, limit: int = 3) -> dict[str, Any] | None:
+    """What surprised the model in the last video kept in `namespace`, read from memory (no
+    language model: a template answer); None when the namespace's last episode is not a video."""
+    from memory import MemoryFilter, MemoryStore
+    from memory.errors import MemoryInputError
+
+    try:
+        store = MemoryStore(url, namespace, writer=False, create=False)
+    except MemoryInputError:
+        return None
+    try:
+        last = store.last_episode()
+        if last is None or last[1] != VIDEO_WORLD:
+            return None
+        top = [m for m in store.most_surprising(limit, MemoryFilter(episode=last[0])) if m.surprise is not None]
+    finally:
+        store.close()
+    if not top:
+        return {"reply": "I kept that video but scored none of its frames.", "memories_used": []}
+    name = Path(str(top[0].facts.get("video", "the video"))).name
+    threshold = top[0].facts.get("threshold")
+    moments = ", ".join(f"{m.facts['timestamp']} ({m.surprise:.1f}x my ordinary error)" for m in top)
+    above = sum(1 for m in top if threshold is not None and (m.surprise or 0) > threshold)
+    reply = f"In {name} I was most surprised at {moments}"
+    if threshold is not None:
+        reply += f"; {above} of these above my alert threshold ({threshold:.1f}x)"
+    return {"reply": reply + ".", "memories_used": [m.to_dict() for m in top]}

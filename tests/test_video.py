@@ -177,6 +177,11 @@ def test_watch_reports_surprise_and_remembers(trained, cli_run, tmp_path):
         assert abs(top.surprise - max(v for v in record["surprise"] if v is not None)) < 1e-3
     finally:
         store.close()
+    answer = cli_run("ask", "what surprised you in that video?", "--namespace", "video", "--json")
+    assert answer.exit_code == 0, answer.stderr
+    reply = json.loads(answer.stdout)
+    assert reply["reply"].startswith("In watched.mp4 I was most surprised at " + top.facts["timestamp"])
+    assert reply["memories_used"][0]["id"] == top.id
     text = cli_run("watch", clip, "--checkpoint", run, "--no-remember")
     assert text.exit_code == 0 and "max surprise" in text.stdout
 
