@@ -52,7 +52,7 @@ class Recipe:
     # residuals on training episodes are smaller than the model will meet again. In tworooms
     # they are goal-directed, as the agent is: a random walk bumps into walls, and calibrated on
     # those errors an agent mirrored across the wall looks ordinary.
-    calibration: CollectionSpec
+    calibration: CollectionSpec | None
     # How far the error model's covariance is pulled toward its mean variance (world_model.surprise).
     surprise_shrinkage: float = SHRINKAGE
     # Model steps each imagination is judged on, and whether every horizon counts alike
@@ -60,6 +60,8 @@ class Recipe:
     # thing is overdue, which one step's error reads only partly; chosen on held-out clips.
     surprise_window: int = 1
     surprise_balanced: bool = False
+    # Action size per env step for a recipe without a world (video: 0); None reads the world's.
+    action_dim: int | None = None
 
     def train_config(self, overrides: Mapping[str, Any] | None = None, source: str = "recipe") -> TrainConfig:
         """The recipe's training settings with `overrides` (from the config file `source`) on top."""
@@ -114,6 +116,28 @@ RECIPES = {
         surprise_window=8,
         surprise_balanced=True,
     ),
+    # Any video: action-free, no world code; data decoded from files (agent_core.video_data), the
+    # surprise calibrated on held-out whole clips. Bounce's design (a GRU that carries what it
+    # no longer sees, motion variance) at a size that trains in minutes.
+    "video": Recipe(
+        (),
+        model={
+            "frameskip": 1,
+            "regularizer": "sigreg",
+            "latent_dim": 64,
+            "predictor": "gru",
+            "history": 8,
+            "surprise_from": 3,
+            "motion_variance_weight": 1.0,
+            "motion_std": 0.8,
+        },
+        train={"steps": 1500, "batch_size": 24, "rollout_steps": 2, "lr_schedule": "cosine"},
+        calibration=None,
+        surprise_shrinkage=0.6,
+        surprise_window=4,
+        surprise_balanced=True,
+        action_dim=0,
+    ),
 }
 
 
@@ -158,9 +182,12 @@ def load_training_data(world: str, paths: list[Path]) -> tuple[TrainingData, str
 
 def model_config(world: str, overrides: dict[str, Any] | None = None) -> ModelConfig:
     """The recipe's model settings for `world` with `overrides`; raises ModelInputError on bad ones."""
-    env = make_world(world)
-    values = {**recipe(world).model, **(overrides or {})}
-    action_dim = int(np.prod(env.action_space.shape or (0,))) * values.get("frameskip", ModelConfig.frameskip)
+    world_recipe = recipe(world)
+    values = {**world_recipe.model, **(overrides or {})}
+    per_step = world_recipe.action_dim
+    if per_step is None:
+        per_step = int(np.prod(make_world(world).action_space.shape or (0,)))
+    action_dim = per_step * values.get("frameskip", ModelConfig.frameskip)
     return ModelConfig(world=world, action_dim=action_dim, **values)
 
 
@@ -192,12 +219,18 @@ def episode_chunks(spec: CollectionSpec) -> Iterator[TrainingData]:
         )
 
 
-def calibrate_surprise(model: WorldModel) -> dict[str, float]:
-    """Fit the model's error model on the recipe's held-out calibration episodes, scale its
-    window's horizons, and put the alert threshold in the far tail of their surprise.
-    The threshold is read off whole windows, the only ones the agent judges."""
+def calibrate_surprise(model: WorldModel, episodes: Iterable[TrainingData] | None = None) -> dict[str, float]:
+    """Fit the model's error model on held-out calibration episodes (the recipe's, or
+    `episodes`: held-out video clips), scale its window's horizons, and put the alert threshold
+    in the far tail of their surprise. The threshold is read off whole windows, the only ones
+    the agent judges."""
     world_recipe = recipe(model.config.world)
-    residuals = _calibration_windows(model, model.imagination_residuals)
+    residuals = _calibration_windows(model, model.imagination_residuals, episodes)
+    if len(residuals) <= model.config.latent_dim:
+        raise DatasetError(
+            f"the held-out episodes give {len(residuals)} steps to calibrate surprise on; a "
+            f"{model.config.latent_dim}-d latent needs more than {model.config.latent_dim}: give more or longer ones"
+        )
     one_step = ErrorModel.fit(residuals[:, 0], world_recipe.surprise_shrinkage)
     model.error_model = one_step.windowed(residuals, world_recipe.surprise_balanced)
     whole = residuals[~torch.isnan(residuals).any(dim=(1, 2))]
@@ -210,15 +243,19 @@ def calibrate_surprise(model: WorldModel) -> dict[str, float]:
     }
 
 
-def calibrate_baseline(pixel: PixelPredictor, model: WorldModel) -> None:
+def calibrate_baseline(
+    pixel: PixelPredictor, model: WorldModel, episodes: Iterable[TrainingData] | None = None
+) -> None:
     """Judge the pixel baseline's surprise over the same window as `model`'s, scaled on the
     same held-out episodes and steps, so that both are scored alike."""
-    errors = _calibration_windows(model, pixel.imagination_errors)
+    errors = _calibration_windows(model, pixel.imagination_errors, episodes)
     pixel.calibrate(errors, recipe(model.config.world).surprise_balanced)
 
 
 def _calibration_windows(
-    model: WorldModel, imagine: Callable[[np.ndarray, np.ndarray, int], torch.Tensor]
+    model: WorldModel,
+    imagine: Callable[[np.ndarray, np.ndarray, int], torch.Tensor],
+    episodes: Iterable[TrainingData] | None = None,
 ) -> torch.Tensor:
     """What `imagine(frames, actions, window)` makes of the recipe's calibration episodes
     (simulated a shard at a time), row after row of trusted imaginations only: from
@@ -226,10 +263,14 @@ def _calibration_windows(
     agent raises no alarm (nor does the benchmark score them), so their larger errors must
     not shape the calibration."""
     world_recipe = recipe(model.config.world)
+    if episodes is None:
+        if world_recipe.calibration is None:
+            raise DatasetError(f"the {model.config.world!r} recipe needs held-out calibration episodes")
+        episodes = episode_chunks(world_recipe.calibration)
     return torch.cat(
         [
             imagine(frames, actions, world_recipe.surprise_window)[model.config.first_surprise_step :]
-            for chunk in episode_chunks(world_recipe.calibration)
+            for chunk in episodes
             for frames, actions in zip(chunk.frames, chunk.actions, strict=True)
         ]
     )
@@ -254,10 +295,13 @@ def train_world_model(
     command: str = "",
     baseline: bool = False,
     progress: TrainingProgress | None = None,
+    calibration: TrainingData | None = None,
 ) -> tuple[WorldModel, dict[str, float]]:
     """Train (jointly, then the predictor alone if the config asks), fit probes on held-out
     frames, calibrate surprise, and save the checkpoint; with `baseline`, also train the
-    pixel-space baseline on the same data for as many steps as both phases."""
+    pixel-space baseline on the same data for as many steps as both phases. `calibration`:
+    held-out episodes for the surprise scale (default: the recipe's); data without states
+    (video) gets no probes."""
     progress = progress or TrainingProgress()
     model = new_model(world, model_overrides)
     config = train_config or recipe(world).train_config()
@@ -272,13 +316,14 @@ def train_world_model(
         refined = refine_predictor(model, episodes, config, out, record, progress.on_step)
         metrics |= {f"refined_{name}": value for name, value in refined.items()}
     wall = time.perf_counter() - started
-    r2 = fit_world_probes(model, data, config.seed)
-    calibration = calibrate_surprise(model)
+    r2 = fit_world_probes(model, data, config.seed) if data.states else {}
+    held_out = None if calibration is None else [calibration]
+    calibrated = calibrate_surprise(model, held_out)
     wall += model.metadata.get("train_wall_s") or 0.0  # summed over resumed runs
     model.save(
         out,
         probe_r2=r2,
-        **calibration,
+        **calibrated,
         final_metrics={**model.metadata.get("final_metrics", {}), **metrics},  # a resumed run keeps what it did
         train_wall_s=round(wall, 1),
     )
@@ -293,13 +338,13 @@ def train_world_model(
             config.seed,
             on_log=progress.on_baseline_step,
         )
-        calibrate_baseline(pixel, model)
+        calibrate_baseline(pixel, model, held_out)
         pixel.save(out)
         metrics["pixel_baseline_wall_s"] = round(time.perf_counter() - started, 1)
     return model, {
         **metrics,
         **{f"r2_{k}": v for k, v in r2.items()},
-        **calibration,
+        **calibrated,
         "train_wall_s": wall,
     }
 

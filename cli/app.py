@@ -18,6 +18,7 @@ from cli import (
     model_cmd,
     plan_cmd,
     replay_cmd,
+    video_cmd,
     worlds_cmd,
 )
 from cli.console import err
@@ -56,6 +57,7 @@ ask_cmd.register(app)
 plan_cmd.register(app)
 memory_cmd.register(app)
 language_cmd.register(app)
+video_cmd.register(app)
 
 app.add_typer(bench_cmd.bench_app, name="bench")
 

@@ -27,6 +27,9 @@ def train_command(
     ),
     seed: int | None = typer.Option(None, "--seed", min=0, max=MAX_SEED, help="Random seed (overrides the config)."),
     baseline: bool = typer.Option(False, "--baseline", help="Also train the pixel-space baseline."),
+    video: list[Path] = typer.Option(
+        [], "--video", help="Video files or folders (mp4, webm, avi, mov, gif, mkv): train the 'video' recipe on them."
+    ),
 ) -> None:
     """Train a JEPA world model from pixels (progress bar, checkpoints, resume)."""
     from agent_core.model_training import (
@@ -39,12 +42,25 @@ def train_command(
     )
 
     overrides, train_overrides = load_config_file(config) if config is not None else ({}, {})
-    model_config(world, overrides)  # a bad model setting fails here, before any data is collected
+    if video:
+        if data:
+            raise typer.BadParameter("--video and --data are alternatives: give one")
+        world = "video"
+    settings = model_config(world, overrides)  # a bad model setting fails here, before any data is collected
     train_overrides |= {"steps": steps} if steps else {}
     train_overrides |= {"seed": seed} if seed is not None else {}
     train_config = recipe(world).train_config(train_overrides, str(config or "recipe"))
-    paths = data or default_datasets(world, out_dir / "data")
-    training_data, digest = load_training_data(world, paths)
+    calibration = None
+    video_record = None
+    if video:
+        from cli.video_cmd import decode_for_training
+
+        training_data, digest, calibration, video_record = decode_for_training(
+            video, out_dir / "data", settings.latent_dim, settings.first_surprise_step
+        )
+    else:
+        paths = data or default_datasets(world, out_dir / "data")
+        training_data, digest = load_training_data(world, paths)
     command = "worldmind " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with progress() as bar:
         task = bar.add_task(f"train {world}", total=train_config.total_steps, status="")
@@ -68,10 +84,12 @@ def train_command(
             bar.update(pixel_task, completed=step, status=f"pixel_mse={metrics['pixel_mse']:.3g}")
 
         reports = TrainingProgress(on_step, on_clips, on_baseline_step)
-        _, metrics = train_world_model(
-            world, training_data, digest, out_dir, overrides, train_config, command, baseline, reports
+        model, metrics = train_world_model(
+            world, training_data, digest, out_dir, overrides, train_config, command, baseline, reports, calibration
         )
-    print_json(metrics)
+    if video_record is not None:
+        model.save(out_dir, video=video_record)  # how `watch` must decode a video for this model
+    print_json(metrics if video_record is None else {**metrics, "video": video_record})
     err.print(f"checkpoint written to {out_dir}")
 
 

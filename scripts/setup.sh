@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
-extras=${WORLDMIND_EXTRAS:-dev,llm,hf,text}
+extras=${WORLDMIND_EXTRAS:-dev,llm,hf,text,video}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 stamp=.venv/.worldmind-install-stamp
 want="$(sha256sum pyproject.toml | cut -d' ' -f1) [$extras]"
