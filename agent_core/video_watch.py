@@ -195,9 +195,18 @@ def plot_watch(watched: Watched, path: Path, peaks: int = 4, around: int = 2) ->
 def answer_from_video_memory(url: str, namespace: str, limit: int = 3) -> dict[str, Any] | None:
     """What surprised the model in the last video kept in `namespace`, read from memory (no
     language model: a template answer); None when the namespace's last episode is not a video."""
+    from sqlalchemy.exc import ArgumentError
+
     from memory import MemoryFilter, MemoryStore
+    from memory.database import sqlite_path
     from memory.errors import MemoryInputError
 
+    try:
+        database = sqlite_path(url)
+    except (ArgumentError, ValueError):  # opening the agent reports the bad URL
+        return None
+    if database is not None and not database.exists():
+        return None  # nothing kept yet: opening would create the database file
     try:
         store = MemoryStore(url, namespace, writer=False, create=False)
     except MemoryInputError:
