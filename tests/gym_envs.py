@@ -22,8 +22,11 @@ MOVES = np.array([[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]], dtype=np.float64)
 class DotEnv(gym.Env[np.ndarray, np.ndarray]):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}  # noqa: RUF012 (gymnasium API)
 
-    def __init__(self, render_mode: str | None = None, speed: float = 1.0, limit: int | None = None) -> None:
+    def __init__(
+        self, render_mode: str | None = None, speed: float = 1.0, limit: int | None = None, flag: bool = True
+    ) -> None:
         self.render_mode = render_mode
+        self.flag = flag
         self.speed = speed
         self.limit = limit
         self.observation_space = gym.spaces.Box(-100.0, 100.0, (2,), np.float32)
@@ -34,7 +37,10 @@ class DotEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _info(self) -> dict[str, Any]:
         success = self.goal is not None and bool(np.abs(self.pos - self.goal).max() <= 1.5)
-        return {"pos": self.pos.copy(), "success": success, "label": "not a number"}
+        info = {"pos": self.pos.copy(), "success": success, "label": "not a number"}
+        if not self.flag:
+            del info["success"]
+        return info
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -73,6 +79,13 @@ class DotDiscreteEnv(DotEnv):
     def step(self, action: int):
         self._move(2 * MOVES[int(action)])
         return self.render(), 0.0, False, False, self._info()
+
+
+class JitterEnv(DotEnv):
+    """Moves with noise that no seed controls: it cannot be replayed to a start state."""
+
+    def step(self, action: np.ndarray):
+        return super().step(np.asarray(action) + np.random.default_rng().normal(0, 0.5, 2))
 
 
 class BlindEnv(DotEnv):
@@ -114,8 +127,22 @@ for _id, _cls in (
     ("DotDiscrete-v0", DotDiscreteEnv),
     ("Blind-v0", BlindEnv),
     ("Multi-v0", MultiEnv),
+    ("Jitter-v0", JitterEnv),
 ):
     if f"worldmind-test/{_id}" not in gym.registry:
         gym.register(f"worldmind-test/{_id}", entry_point=f"{__name__}:{_cls.__name__}")
 if "worldmind-test/Short-v0" not in gym.registry:
     gym.register("worldmind-test/Short-v0", entry_point=f"{__name__}:DotEnv", kwargs={"limit": 3})
+
+
+def greedy_to_goal_frame(env: gym.Env[Any, Any], seed: int, goal_frame: np.ndarray):
+    """The greedy goal-frame baseline: heads straight for where the dot is in the goal frame
+    (64x64, the 40x24 canvas padded to 40x40), with no model."""
+    ys, xs = np.nonzero(goal_frame.max(axis=2) > 128)
+    scale = WIDTH / goal_frame.shape[1]
+    target = np.array([xs.mean() * scale - 0.5, ys.mean() * scale - 0.5 - (WIDTH - HEIGHT) / 2])
+
+    def act(obs: Any, info: dict[str, Any]) -> np.ndarray:
+        return np.clip(target - np.asarray(info["pos"], dtype=np.float64), -2, 2).astype(np.float32)
+
+    return act

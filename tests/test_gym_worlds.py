@@ -139,3 +139,54 @@ def test_collect_train_probe_and_refuse_another_world(cli_run, tmp_path):
 def test_unknown_worlds_still_raise_world_error():
     with pytest.raises(WorldError, match="unknown world"):
         make_world("atlantis")
+
+
+GOAL_FRAME = ["--protocol", "goal-frame", "--goal-offset", "10", "--budget", "20", "--seeds", "1", "--episodes", "4"]
+DOT_TESTS = ["--expert", "tests.gym_envs:greedy_expert", "--success", "tests.gym_envs:reached"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("world", [DOT, DISCRETE])
+def test_goal_frame_protocol_reports_planner_and_baselines(cli_run, tmp_path, world):
+    data, checkpoint = tmp_path / "data", tmp_path / "ck"
+    cli_run("collect", "--world", world, "--episodes", "16", "--steps", "20", "--out", data)
+    result = cli_run("train", "--world", world, "--data", data, "--steps", "30", "--out", checkpoint)
+    assert result.exit_code == 0, result.stderr
+    greedy = ["--greedy", "tests.gym_envs:greedy_to_goal_frame"]
+    result = cli_run("bench", "plan", "--world", world, "--checkpoint", checkpoint, *GOAL_FRAME, *DOT_TESTS, *greedy)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["protocol"] == "goal-frame" and report["goal_offset"] == 10 and report["budget"] == 20
+    assert 0.0 <= report["success"] <= 1.0 and len(report["per_seed"]) == 1
+    assert report["expert_success"] == 1.0  # replaying the expert's actions reaches the goal frame
+    assert report["greedy_success"] == 1.0  # heading for the dot seen in the goal frame does too
+    assert report["random_policy_success"] < 1.0
+    assert report["ms_per_plan"] > 0 and report["model"]["parameters"] > 0
+
+
+def test_goal_frame_protocol_refuses_bad_input(cli_run, tmp_path):
+    from agent_core.model_training import model_config
+    from world_model import WorldModel
+
+    checkpoint = tmp_path / "ck"
+    WorldModel(model_config(DOT)).save(checkpoint)
+    bench = ["bench", "plan", "--world", DOT, *GOAL_FRAME]
+    assert_usage_error(cli_run(*bench), "--checkpoint")
+    flagless = world_key(DOT, '{"flag": false}')
+    WorldModel(model_config(flagless)).save(tmp_path / "flagless")
+    no_flag = cli_run(
+        "bench", "plan", "--world", DOT, "--world-kwargs", '{"flag": false}', *GOAL_FRAME,
+        "--checkpoint", tmp_path / "flagless", "--expert", "tests.gym_envs:greedy_expert",
+    )  # fmt: skip
+    assert_usage_error(no_flag, "no 'success' flag", "--success")
+    bad = cli_run(*bench, "--checkpoint", checkpoint, "--success", "tests.gym_envs:nope")
+    assert_usage_error(bad, "cannot load success test")
+    assert_usage_error(cli_run(*bench, "--checkpoint", checkpoint, "--protocol", "near"), "goal-frame")
+    other = cli_run("bench", "plan", "--world", DISCRETE, *GOAL_FRAME, "--checkpoint", checkpoint)
+    assert_usage_error(other, "checkpoint for world")
+    jitter_world, jitter_checkpoint = "tests.gym_envs:worldmind-test/Jitter-v0", tmp_path / "jitter"
+    WorldModel(model_config(jitter_world)).save(jitter_checkpoint)
+    jitter = cli_run(
+        "bench", "plan", "--world", jitter_world, *GOAL_FRAME, *DOT_TESTS, "--checkpoint", jitter_checkpoint
+    )
+    assert_usage_error(jitter, "does not replay exactly")
