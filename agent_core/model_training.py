@@ -7,7 +7,9 @@ user can do what `worldmind train` does from Python.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -18,6 +20,7 @@ import numpy as np
 import torch
 
 from agent_core.data import CollectionSpec, Dataset, collect_dataset, run_episode
+from agent_core.data.episodes import common_states
 from agent_core.errors import DatasetError, WorldError
 from agent_core.worlds import make_world
 from world_model import ModelConfig, TrainConfig, WorldModel
@@ -141,10 +144,74 @@ RECIPES = {
 }
 
 
+# Any gymnasium world: no world-specific code. Random actions (or the policy a world's recipe
+# names), one env step (times the world's action repeat) per model step, tworooms' predictor
+# and regulariser at a 64-d latent; the surprise scale is set on held-out random episodes.
+GENERIC_MODEL: dict[str, Any] = {"frameskip": 1, "regularizer": "sigreg", "latent_dim": 64, "history": 3}
+GENERIC_TRAIN: dict[str, Any] = {"steps": 1500, "rollout_steps": 4, "lr_schedule": "cosine"}
+GENERIC_EPISODES, GENERIC_STEPS, GENERIC_CALIBRATION = 200, 64, 100
+RECIPE_ATTRIBUTE = "WORLDMIND_RECIPE"
+
+
+def generic_recipe(world: str) -> Recipe:
+    """The recipe of a gymnasium world: the generic one, with what the env's module ships.
+
+    A module named in a `module:EnvId` world may define `WORLDMIND_RECIPE`, a dict with any of
+    "collections" (a list of {"policy", "episodes", "steps", "seed"}), "calibration" (one such
+    dict), "model" and "train" (ModelConfig / TrainConfig values over the generic ones).
+    """
+    make_world(world).close()  # an id gymnasium cannot make is refused here
+    shipped = _shipped_recipe(world)
+    collections = shipped.get("collections") or [
+        {"policy": "random", "episodes": GENERIC_EPISODES, "steps": GENERIC_STEPS, "seed": 0}
+    ]
+    calibration = shipped.get("calibration") or {
+        "policy": "random",
+        "episodes": GENERIC_CALIBRATION,
+        "steps": GENERIC_STEPS,
+        "seed": 2_000_000,
+    }
+    try:
+        specs = tuple(CollectionSpec(world, **dict(c)) for c in collections)
+        held_out = CollectionSpec(world, **dict(calibration))
+    except TypeError as exc:
+        raise WorldError(f"{world}: {RECIPE_ATTRIBUTE} has a bad collection: {exc}") from None
+    return Recipe(
+        specs,
+        model={**GENERIC_MODEL, **shipped.get("model", {})},
+        train={**GENERIC_TRAIN, **shipped.get("train", {})},
+        calibration=held_out,
+        surprise_window=4,
+    )
+
+
+def _shipped_recipe(world: str) -> dict[str, Any]:
+    from agent_core.worlds import GymWorldSpec
+
+    module = GymWorldSpec.parse(world).env_id.rpartition(":")[0]
+    if not module:
+        return {}
+    found = getattr(importlib.import_module(module), RECIPE_ATTRIBUTE, None)
+    if found is None:
+        return {}
+    if not isinstance(found, Mapping) or set(found) - {"collections", "calibration", "model", "train"}:
+        raise WorldError(f"{module}.{RECIPE_ATTRIBUTE} is a dict of collections, calibration, model, train")
+    return dict(found)
+
+
 def recipe(world: str) -> Recipe:
-    if world not in RECIPES:
+    if world in RECIPES:
+        return RECIPES[world]
+    from agent_core.worlds import is_shipped
+
+    if is_shipped(world):
         raise WorldError(f"no training recipe for world {world!r}; known: {', '.join(sorted(RECIPES))}")
-    return RECIPES[world]
+    return generic_recipe(world)
+
+
+def dataset_folder_name(world: str) -> str:
+    """A world's name as a folder name (a gymnasium key holds ':', '/', spaces and JSON)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", world).strip("_")[:60] or "world"
 
 
 def default_datasets(
@@ -156,7 +223,7 @@ def default_datasets(
     paths = []
     for index, spec in enumerate(recipe(world).collections):
         settings = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:10]
-        path = root / f"{world}-{spec.policy}-{index}-{settings}"
+        path = root / f"{dataset_folder_name(world)}-{dataset_folder_name(spec.policy)}-{index}-{settings}"
         complete = (path / "manifest.json").exists() and Dataset(path).manifest.get("complete")
         if not complete:
             collect_dataset(spec, path, workers=workers, on_shard=on_shard)
@@ -175,7 +242,8 @@ def load_training_data(world: str, paths: list[Path]) -> tuple[TrainingData, str
     length = min(p[0].shape[1] for p in parts)
     frames = np.concatenate([p[0][:, :length] for p in parts])
     actions = np.concatenate([p[1][:, : length - 1] for p in parts])
-    states = {k: np.concatenate([p[2][k][:, :length] for p in parts]) for k in parts[0][2]}
+    keys = common_states([p[2] for p in parts], leading=2)
+    states = {k: np.concatenate([p[2][k][:, :length] for p in parts]) for k in keys}
     digest = hashlib.sha256("".join(d.manifest_sha256 for d in datasets).encode()).hexdigest()
     return TrainingData(frames, actions, states), digest
 

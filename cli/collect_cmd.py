@@ -9,13 +9,21 @@ import typer
 from agent_core.data import CollectionSpec, collect_dataset
 from agent_core.data.episodes import DEFAULT_POLICY
 from agent_core.limits import MAX_COLLECT_EPISODES, MAX_COLLECT_STEPS, MAX_SEED, MAX_WORKERS
+from cli import options
 from cli.console import err, progress
 
 
 def collect(
     out: Path = typer.Option(..., "--out", help="Dataset folder to create (or resume)."),
-    world: str = typer.Option("tworooms", "--world", help="World name."),
-    policy: str | None = typer.Option(None, "--policy", help="random | noisy-expert (default per world)."),
+    world: str = typer.Option("tworooms", "--world", help=options.WORLD_HELP),
+    world_kwargs: str | None = options.WORLD_KWARGS,
+    action_repeat: int | None = options.ACTION_REPEAT,
+    fit: str | None = options.FIT,
+    policy: str | None = typer.Option(
+        None,
+        "--policy",
+        help="random | noisy-expert (tworooms) | module:factory (factory(env, seed) -> act(obs, info)); default per world.",
+    ),
     episodes: int = typer.Option(64, "--episodes", min=1, max=MAX_COLLECT_EPISODES, help="Number of episodes."),
     steps: int = typer.Option(100, "--steps", min=1, max=MAX_COLLECT_STEPS, help="Actions per episode."),
     seed: int = typer.Option(
@@ -27,6 +35,7 @@ def collect(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing dataset."),
 ) -> None:
     """Collect episodes into shards with a manifest (resumable; refuses to overwrite)."""
+    world = options.resolve_world(world, world_kwargs, action_repeat, fit)
     spec = CollectionSpec(
         world=world,
         policy=policy or DEFAULT_POLICY.get(world, "random"),
@@ -45,7 +54,7 @@ def collect(
         nonlocal task
         if task is None:
             bar.start()
-            task = bar.add_task(f"collect {world}", total=total, status="shards")
+            task = bar.add_task(f"collect {world.split(' ')[0]}", total=total, status="shards")
         bar.update(task, completed=done)
 
     try:

@@ -19,7 +19,10 @@ from world_model.config import load_config_file
 
 def train_command(
     out_dir: Path = typer.Option(..., "--out", help="Checkpoint folder (resumed if it holds a run)."),
-    world: str = typer.Option("tworooms", "--world", help="World name."),
+    world: str = typer.Option("tworooms", "--world", help=options.WORLD_HELP),
+    world_kwargs: str | None = options.WORLD_KWARGS,
+    action_repeat: int | None = options.ACTION_REPEAT,
+    fit: str | None = options.FIT,
     data: list[Path] = typer.Option([], "--data", help="Dataset folder(s); default: collect the world's recipe."),
     config: Path | None = typer.Option(None, "--config", help="JSON with 'model' and 'train' overrides."),
     steps: int | None = typer.Option(
@@ -42,6 +45,7 @@ def train_command(
     )
 
     overrides, train_overrides = load_config_file(config) if config is not None else ({}, {})
+    world = options.resolve_world(world, world_kwargs, action_repeat, fit)
     if video:
         if data:
             raise typer.BadParameter("--video and --data are alternatives: give one")
@@ -63,7 +67,7 @@ def train_command(
         training_data, digest = load_training_data(world, paths)
     command = "worldmind " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with progress() as bar:
-        task = bar.add_task(f"train {world}", total=train_config.total_steps, status="")
+        task = bar.add_task(f"train {world.split(' ')[0]}", total=train_config.total_steps, status="")
 
         def on_step(step: int, metrics: dict[str, float]) -> None:
             shown = " ".join(
@@ -95,7 +99,10 @@ def train_command(
 
 def probe_command(
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Checkpoint folder (default: shipped)."),
-    world: str = typer.Option("tworooms", "--world", help="World name."),
+    world: str = typer.Option("tworooms", "--world", help=options.WORLD_HELP),
+    world_kwargs: str | None = options.WORLD_KWARGS,
+    action_repeat: int | None = options.ACTION_REPEAT,
+    frame_fit: str | None = options.FIT,
     fit: bool = typer.Option(
         False,
         "--fit",
@@ -108,6 +115,7 @@ def probe_command(
     from agent_core.assembly import load_world_model, shipped_checkpoint
     from agent_core.runtime import data_dir
 
+    world = options.resolve_world(world, world_kwargs, action_repeat, frame_fit)
     model = load_world_model(world, checkpoint)
     if fit:
         from agent_core.model_training import (

@@ -36,3 +36,21 @@ WORLD = typer.Option("tworooms", "--world", help="World name.")
 SEED = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="World seed.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
 REPORT_JSON = typer.Option(True, "--json/--no-json", help="Print JSON (the default), else a table of the figures.")
+
+# A world is a shipped one (tworooms, bounce) or any gymnasium env: a registered id or
+# 'module:EnvId' (the module imported first); these three options wrap a gymnasium env.
+WORLD_HELP = "World: tworooms, bounce, or a gymnasium id / 'module:EnvId' (see docs/gymnasium.md)."
+WORLD_KWARGS = typer.Option(None, "--world-kwargs", help="JSON object passed to gymnasium.make (gymnasium worlds).")
+ACTION_REPEAT = typer.Option(
+    None, "--action-repeat", min=1, max=64, help="Gymnasium worlds: env steps per world step (action repeated)."
+)
+FIT = typer.Option(
+    None, "--fit", help="Gymnasium worlds: a non-square frame is made square by pad (default), crop or stretch."
+)
+
+
+def resolve_world(world: str, world_kwargs: str | None, action_repeat: int | None, fit: str | None) -> str:
+    """The world's full name (its key): a shipped world's name, or a gymnasium id with options."""
+    from agent_core.worlds import world_key
+
+    return world_key(world, world_kwargs, action_repeat, fit)

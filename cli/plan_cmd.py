@@ -17,6 +17,7 @@ from agent_core.limits import (
     MAX_SAMPLES,
     MAX_SEED,
 )
+from cli import options
 from cli.bench_cmd import bench_app
 from cli.console import err, out, print_json, print_report, progress
 from cli.options import CHECKPOINT, REPORT_JSON
@@ -74,6 +75,69 @@ def _parse_goal(text: str) -> np.ndarray:
     except ValueError:
         raise PlanningError(f"goal must be 'X,Y' in pixels, got {text!r}") from None
     return np.array([x, y])
+
+
+def _bench_goal_frame(
+    world: str,
+    checkpoint: Path | None,
+    expert: str | None,
+    goal_offset: int,
+    budget: int,
+    seeds: int,
+    episodes: int,
+    first_seed: int,
+    planner: str,
+    horizon: int,
+    samples: int,
+    iterations: int,
+    execute: int,
+    success: str | None,
+    greedy: str | None,
+    as_json: bool,
+) -> None:
+    """`bench plan --protocol goal-frame` on a gymnasium world (agent_core.benchmarks.goal_frame)."""
+    from agent_core.assembly import load_world_model
+    from agent_core.benchmarks.goal_frame import GoalFrameSetup, benchmark_goal_frame, check_success_test
+    from agent_core.model_training import recipe
+    from agent_core.planning import PlannerConfig, PlanningError
+
+    if checkpoint is None:
+        raise PlanningError(
+            f"a gymnasium world has no shipped model: give --checkpoint (train --world {world.split(' ')[0]})"
+        )
+    if planner not in ("cem", "mppi"):
+        raise PlanningError(f"unknown planner {planner!r}; known: cem, mppi")
+    model = load_world_model(world, checkpoint)
+    check_success_test(world, success)  # refused before any episode
+    expert = expert or recipe(world).collections[0].policy
+    defaults = GoalFrameSetup()
+    config = PlannerConfig(
+        horizon=horizon,
+        samples=samples,
+        iterations=iterations,
+        elites=min(defaults.config.elites, samples),
+        time_budget_s=defaults.config.time_budget_s,
+    )
+    setup = GoalFrameSetup(planner=planner, config=config, execute=execute)
+    bar = progress()
+    task = None
+
+    def on_episode() -> None:
+        # Started once the first episode is done: a world that cannot replay stays one line.
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("goal-frame episodes", total=seeds * episodes, status="")
+        bar.advance(task)
+
+    try:
+        report = benchmark_goal_frame(
+            model, world, expert, goal_offset, budget, seeds, episodes, setup,
+            success_name=success, greedy=greedy, first_seed=first_seed, on_episode=on_episode,
+        )  # fmt: skip
+    finally:
+        bar.stop()
+    print_report(report, as_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -161,7 +225,26 @@ def register(app: typer.Typer) -> None:
 
     @bench_app.command("plan")
     def bench_plan(
-        protocol: str | None = typer.Option(None, "--protocol", help="near or far (default both)."),
+        protocol: str | None = typer.Option(
+            None, "--protocol", help="near or far (tworooms, default both), goal-frame (gymnasium worlds)."
+        ),
+        world: str = typer.Option("tworooms", "--world", help=options.WORLD_HELP),
+        world_kwargs: str | None = options.WORLD_KWARGS,
+        action_repeat: int | None = options.ACTION_REPEAT,
+        fit: str | None = options.FIT,
+        goal_offset: int = typer.Option(
+            25, "--goal-offset", min=1, max=MAX_BUDGET, help="goal-frame: steps from start to goal."
+        ),
+        budget: int = typer.Option(50, "--budget", min=1, max=MAX_BUDGET, help="goal-frame: step budget."),
+        expert: str | None = typer.Option(
+            None, "--expert", help="goal-frame: policy of the held-out episodes (default: the recipe's first)."
+        ),
+        success: str | None = typer.Option(
+            None, "--success", help="goal-frame: module:callable success(goal_info, info) (default: info['success'])."
+        ),
+        greedy: str | None = typer.Option(
+            None, "--greedy", help="goal-frame: module:factory(env, seed, goal_frame) -> act(obs, info), a baseline."
+        ),
         seeds: int = typer.Option(3, "--seeds", min=1, max=MAX_PLAN_SEEDS, help="Evaluation seeds."),
         first_seed: int = typer.Option(
             0,
@@ -189,9 +272,21 @@ def register(app: typer.Typer) -> None:
         from agent_core.assembly import load_world_model
         from agent_core.benchmarks.planning import PROTOCOLS, SWEEP, benchmark_planning
         from agent_core.planning import PlanningError
+        from agent_core.worlds import is_shipped
 
+        world = options.resolve_world(world, world_kwargs, action_repeat, fit)
+        if protocol == "goal-frame" or not is_shipped(world):
+            if protocol not in (None, "goal-frame"):
+                raise PlanningError(f"a gymnasium world has the goal-frame protocol, not {protocol!r}")
+            _bench_goal_frame(
+                world, checkpoint, expert, goal_offset, budget, seeds, episodes, first_seed,
+                planner, horizon, samples, iterations, execute, success, greedy, as_json,
+            )  # fmt: skip
+            return
+        if world != "tworooms":
+            raise PlanningError(f"the near and far protocols are tworooms'; {world} has none")
         if protocol is not None and protocol not in PROTOCOLS:
-            raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
+            raise PlanningError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOLS)}, goal-frame")
         protocols = [protocol] if protocol else list(PROTOCOLS)
         setup = _setup(planner, horizon, samples, iterations, execute, position_weight, experience_steps)
         model = load_world_model("tworooms", checkpoint)

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from agent_core.data.episodes import run_episode
+from agent_core.data.episodes import common_states, run_episode
 from agent_core.errors import DatasetError, WorldError
 from agent_core.worlds import make_world
-from agent_core.worlds.policies import POLICIES
+from agent_core.worlds.policies import POLICIES, is_external, make_policy
 
 MANIFEST = "manifest.json"
 FORMAT = "worldmind-dataset/1"
@@ -42,8 +42,16 @@ class CollectionSpec:
     episodes_per_shard: int = 16
 
     def validate(self) -> None:
-        make_world(self.world)  # raises WorldError for an unknown world
-        if self.policy not in POLICIES:
+        world = make_world(self.world)  # raises WorldError for an unknown world
+        try:
+            if is_external(self.policy):  # refused before any shard: a bad module or factory
+                world.reset(seed=self.seed)
+                make_policy(self.policy, world, seed=self.seed)
+        finally:
+            world.close()
+        if is_external(self.policy):
+            pass
+        elif self.policy not in POLICIES:
             raise WorldError(f"unknown policy {self.policy!r}; known: {', '.join(POLICIES)}")
         if self.policy == "noisy-expert" and self.world != "tworooms":
             raise WorldError("the noisy-expert policy exists for tworooms only")
@@ -89,7 +97,7 @@ def _write_shard(spec: CollectionSpec, index: int, out: Path) -> dict[str, Any]:
         "actions": np.stack([e.actions for e in episodes]),
         "facts_json": np.frombuffer(json.dumps([e.facts for e in episodes]).encode(), np.uint8),
     }
-    for key in episodes[0].states:
+    for key in common_states([e.states for e in episodes]):
         arrays[f"state_{key}"] = np.stack([e.states[key] for e in episodes])
     path = out / f"shard-{index:05d}.npz"
 
@@ -107,12 +115,18 @@ def _write_shard(spec: CollectionSpec, index: int, out: Path) -> dict[str, Any]:
     }
 
 
+def _action_dim(world: str) -> int:
+    env = make_world(world)
+    env.close()
+    return int(np.prod(env.action_space.shape or (0,)))
+
+
 def _save_manifest(out: Path, spec: CollectionSpec, shards: dict[int, dict[str, Any]]) -> None:
     manifest = {
         "format": FORMAT,
         "spec": asdict(spec),
         "world": spec.world,
-        "action_dim": int(np.prod(make_world(spec.world).action_space.shape or (0,))),
+        "action_dim": _action_dim(spec.world),
         "complete": len(shards) == spec.shard_count,
         "shards": [shards[i] for i in sorted(shards)],
     }

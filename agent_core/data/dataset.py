@@ -108,10 +108,11 @@ class Dataset:
         if not frames:
             raise DatasetError(f"dataset {self.path} has no shards yet")
         n = max_episodes if max_episodes is not None else count
+        keys = [k for k in states[0] if all(k in s and s[k].shape[2:] == states[0][k].shape[2:] for s in states)]
         return (
             np.concatenate(frames)[:n],
             np.concatenate(actions)[:n],
-            {k: np.concatenate([s[k] for s in states])[:n] for k in states[0]},
+            {k: np.concatenate([s[k] for s in states])[:n] for k in keys},
         )
 
     def windows(self, length: int, frameskip: int = 1, shuffle: bool = True, seed: int = 0) -> Iterator[Window]:

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from agent_core.errors import WorldError
-from agent_core.worlds import make_world
+from agent_core.worlds import GymWorld, make_world
+from agent_core.worlds.gym_world import stack_states
 from agent_core.worlds.policies import make_policy
 
 DEFAULT_POLICY = {"tworooms": "noisy-expert", "bounce": "random"}
@@ -28,21 +29,35 @@ def run_episode(world: str, policy: str, seed: int, steps: int, noise: float = 0
     if steps < 1:
         raise WorldError(f"an episode needs at least one step, got {steps}")
     env = make_world(world)
-    frame, facts = env.reset(seed=seed)
-    options = {"noise": noise} if policy == "noisy-expert" else {}
-    act = make_policy(policy, env, seed=seed + 1_000_003, **options)
-    frames, actions, states, all_facts = [frame], [], [env.state_arrays()], [facts]
-    for _ in range(steps):
-        action = act(facts)
-        frame, _, _, _, facts = env.step(action)
-        frames.append(frame)
-        actions.append(np.asarray(action, dtype=np.float32))
-        states.append(env.state_arrays())
-        all_facts.append(facts)
+    try:
+        frame, facts = env.reset(seed=seed)
+        options = {"noise": noise} if policy == "noisy-expert" else {}
+        act = make_policy(policy, env, seed=seed + 1_000_003, **options)
+        frames, actions, states, all_facts = [frame], [], [env.state_arrays()], [facts]
+        for _ in range(steps):
+            action = act(facts)
+            if isinstance(env, GymWorld):  # what the world executes: a clipped box or a one-hot vector
+                action = env.action_vector(action)
+            frame, _, _, _, facts = env.step(action)
+            frames.append(frame)
+            actions.append(np.asarray(action, dtype=np.float32))
+            states.append(env.state_arrays())
+            all_facts.append(facts)
+    finally:
+        env.close()
     return Episode(
         seed=seed,
         frames=np.stack(frames),
         actions=np.stack(actions).reshape(steps, -1),
-        states={key: np.stack([s[key] for s in states]) for key in states[0]},
+        states=stack_states(states),
         facts=all_facts,
     )
+
+
+def common_states(parts: list[dict[str, np.ndarray]], leading: int = 1) -> list[str]:
+    """The state quantities every part has (arrays with `leading` axes of steps or episodes
+    and steps), with one shape: episodes of a gymnasium world may differ in their `info`."""
+    first = parts[0]
+    return [
+        key for key in first if all(key in s and s[key].shape[leading:] == first[key].shape[leading:] for s in parts)
+    ]

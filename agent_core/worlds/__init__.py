@@ -11,6 +11,7 @@ from agent_core.errors import WorldError
 from agent_core.worlds.base import WorldEnv
 from agent_core.worlds.bounce import BounceEnv
 from agent_core.worlds.events import Event, EventRecord
+from agent_core.worlds.gym_world import GymWorld, GymWorldSpec, world_key
 from agent_core.worlds.tworooms import TwoRoomsEnv
 
 DEFAULT_WORLD = "tworooms"
@@ -24,12 +25,20 @@ for _name, (_gym_id, _cls) in WORLDS.items():
         gym.register(id=_gym_id, entry_point=f"{_cls.__module__}:{_cls.__name__}")
 
 
+def is_shipped(name: str) -> bool:
+    """Whether `name` is one of the worlds worldmind ships (by short name or gymnasium id)."""
+    return any(name in (short, gym_id) for short, (gym_id, _) in WORLDS.items())
+
+
 def make_world(name: str, **kwargs: Any) -> WorldEnv:
-    """Build a world by its short name ('tworooms') or gymnasium id ('worldmind/TwoRooms-v0')."""
+    """Build a world by its short name ('tworooms'), its gymnasium id ('worldmind/TwoRooms-v0'),
+    or any gymnasium env's id or 'module:EnvId', with its options (see `gym_world`)."""
     for short, (gym_id, cls) in WORLDS.items():
         if name in (short, gym_id):
             return cls(**kwargs)
-    raise WorldError(f"unknown world {name!r}; known worlds: {', '.join(WORLDS)}")
+    if not isinstance(name, str) or not name.strip():
+        raise WorldError(f"unknown world {name!r}; known worlds: {', '.join(WORLDS)} or a gymnasium id")
+    return GymWorld(name, **kwargs)
 
 
 def object_names(facts: dict[str, Any]) -> list[str]:
@@ -43,8 +52,12 @@ __all__ = [
     "BounceEnv",
     "Event",
     "EventRecord",
+    "GymWorld",
+    "GymWorldSpec",
     "TwoRoomsEnv",
     "WorldEnv",
+    "is_shipped",
     "make_world",
     "object_names",
+    "world_key",
 ]

@@ -21,7 +21,8 @@ from agent_core.errors import WorldError
 from agent_core.worlds import make_world
 from agent_core.worlds.bounce import BounceEnv
 from agent_core.worlds.events import Event, EventRecord
-from agent_core.worlds.policies import NoisyExpertPolicy
+from agent_core.worlds.gym_world import GymWorld, stack_states
+from agent_core.worlds.policies import NoisyExpertPolicy, Policy, RandomPolicy
 from agent_core.worlds.tworooms import TwoRoomsEnv
 
 BOUNCE_EVENTS = (
@@ -134,7 +135,11 @@ def make_clip(world: str, seed: int, event: str | Event | None = None, length: i
         raise WorldError(f"{world} seed {seed} has no clean moment for {kind.value!r} in {length} frames")
     event_step = None if kind is None else plan.event_steps[kind]
     frame, facts = env.reset(seed=seed, options=plan.options)
-    policy = NoisyExpertPolicy(env, seed=seed) if isinstance(env, TwoRoomsEnv) else None
+    policy: Policy | None = None
+    if isinstance(env, TwoRoomsEnv):
+        policy = NoisyExpertPolicy(env, seed=seed)
+    elif isinstance(env, GymWorld):  # a gymnasium world: random actions, nothing injected
+        policy = RandomPolicy(env, seed=seed)
     frames, actions, states = [frame], [], [env.state_arrays()]
     record = None
     for t in range(1, length):
@@ -145,12 +150,13 @@ def make_clip(world: str, seed: int, event: str | Event | None = None, length: i
         frames.append(frame)
         actions.append(np.asarray(action, dtype=np.float32))
         states.append(env.state_arrays())
+    env.close()
     return Clip(
         world=env.world_name,
         seed=seed,
         frames=np.stack(frames),
         actions=np.stack(actions).reshape(length - 1, -1).astype(np.float32),
-        states={k: np.stack([s[k] for s in states]) for k in states[0]},
+        states=stack_states(states),
         event=kind,
         event_step=event_step if record is not None else None,
         record=record,
