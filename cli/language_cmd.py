@@ -102,7 +102,12 @@ def bench_language(
         help="Model to measure (repeatable), as --llm takes it (e.g. transformers:qwen2.5-coder-0.5b). "
         "Default: all installed packaged models, with llama.cpp.",
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N requests of the phrasing set."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N requests of each phrasing set."),
+    phrasing_set: str = typer.Option(
+        "both",
+        "--set",
+        help="Phrasing set: dev (tuned on), test (held out, never tuned on) or both, reported apart.",
+    ),
     threads: int = typer.Option(
         2, "--llm-threads", min=1, max=MAX_THREADS, help="CPU threads for the model (llama.cpp's, or torch's)."
     ),
@@ -110,7 +115,12 @@ def bench_language(
 ) -> None:
     """Exact-match accuracy, rejection rates and latency of intent parsing on the phrasing set."""
     from agent_core.benchmarks.language import available_models, benchmark_language
+    from language.phrasings import PhrasingSet
 
+    named_sets: dict[str, tuple[PhrasingSet, ...]] = {"dev": ("dev",), "test": ("test",), "both": ("dev", "test")}
+    sets = named_sets.get(phrasing_set)
+    if sets is None:
+        raise LanguageInputError(f"--set takes dev, test or both, not {phrasing_set!r}")
     chosen = models or available_models()
     if not chosen:
         raise LanguageInputError(f"no language model is installed: {SOURCES[DEFAULT_MODEL].install_hint()}")
@@ -123,16 +133,18 @@ def bench_language(
         def on_case(case: Any, ok: bool) -> None:
             bar.update(task, advance=1, status="" if ok else f"miss: {case.text[:40]}")
 
-        report = benchmark_language(chosen, data_dir() / "models", limit, on_case, on_model, threads)
+        report = benchmark_language(chosen, data_dir() / "models", limit, on_case, on_model, threads, sets)
     if as_json:
         print_json(report)
         return
-    for name, result in report["models"].items():
-        out.print(
-            f"{name}: exact match {result['exact_match']}, validation rejections "
-            f"{result['validation_rejection_rate']}, p50 {result['latency_ms']['p50']} ms, "
-            f"p95 {result['latency_ms']['p95']} ms, {len(result['mismatches'])} mismatches"
-        )
+    for name, model in report["models"].items():
+        for set_name, result in model["sets"].items():
+            out.print(
+                f"{name} [{set_name}, {result['cases']} requests]: exact match {result['exact_match']}, "
+                f"prohibited actions {result['prohibited_actions']}, destructive {result['destructive_actions']}, "
+                f"validation rejections {result['validation_rejection_rate']}, p50 {result['latency_ms']['p50']} ms, "
+                f"p95 {result['latency_ms']['p95']} ms, {len(result['mismatches'])} mismatches"
+            )
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
     """JSON schema used as the decoding grammar, one branch per shape of intent.
 
     `targets` are the objects the request names: the only ones the model may pick, so it
-    cannot choose an object the user never mentioned. When the request names some, going
+    cannot choose an object the user never mentioned, nor go to one the request forbids. When the request names some, going
     somewhere and asking where or when need at least one of them (all of them, unless the
     request excludes one); kinds that take no object take none. The request's `cues` take away
     the question kinds and meta kinds its words rule out (see `language.cues`). A question
@@ -24,6 +24,10 @@ def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
     none: dict[str, Any] = {"type": "array", "maxItems": 0}
     if not targets:
         named = optional = none
+    # Going never visits a forbidden object; asking about one ("why didn't you go to the box?") may.
+    allowed = [t for t in targets if t not in cues.forbidden]
+    least = min(len(allowed), 5) if cues.cover_all else 1
+    going = {"type": "array", "items": {"enum": allowed}, "minItems": least, "maxItems": 5} if allowed else none
     located = [q for q in cues.questions if q in ("where", "when")]
     others = [q for q in cues.questions if q not in located]
     plain = [
@@ -34,7 +38,7 @@ def intent_schema(targets: list[str], cues: Cues) -> dict[str, Any]:
         and not (k == "forget" and not cues.deletes)
         and not (cues.moves and k == "wait")
     ]
-    branches = [_branch({"kind": {"const": "go"}, "targets": named})]
+    branches = [_branch({"kind": {"const": "go"}, "targets": going})]
     if located:
         branches.append(_branch({"kind": {"const": "question"}, "question": {"enum": located}, "targets": named}))
     if others:
@@ -50,6 +54,15 @@ def _branch(properties: dict[str, Any]) -> dict[str, Any]:
 def allowed_targets(schema: dict[str, Any]) -> list[str]:
     """The object names a schema from `intent_schema` lets through (its first branch is "go")."""
     return list(schema["anyOf"][0]["properties"]["targets"].get("items", {}).get("enum", []))
+
+
+def named_targets(schema: dict[str, Any]) -> list[str]:
+    """Every object name any branch of a schema from `intent_schema` lets through: those a question
+    may ask about, forbidden ones included."""
+    names: list[str] = []
+    for branch in schema["anyOf"]:
+        names += [n for n in branch["properties"]["targets"].get("items", {}).get("enum", []) if n not in names]
+    return names
 
 
 def allowed_kinds(schema: dict[str, Any]) -> set[str]:

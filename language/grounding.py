@@ -19,10 +19,11 @@ def mentioned(name: str, text: str) -> bool:
     is enough; an object misspelt in both words gets a clarifying question instead.
     """
     tokens = words(text)
-    return any(_names(part, token) for part in name.split() for token in tokens)
+    return any(names_token(part, token) for part in name.split() for token in tokens)
 
 
-def _names(part: str, token: str) -> bool:
+def names_token(part: str, token: str) -> bool:
+    """`token` is `part` of an object's name ("red", "ball"), or its plural."""
     return token in (part, part + "s", part + "es")
 
 
@@ -31,7 +32,7 @@ def named_objects(text: str, vocabulary: list[str]) -> list[str]:
     tokens = words(text)
     first = {}
     for name in vocabulary:
-        hits = [i for i, token in enumerate(tokens) if any(_names(part, token) for part in name.split())]
+        hits = [i for i, token in enumerate(tokens) if any(names_token(part, token) for part in name.split())]
         if hits:
             first[name] = hits[0]
     return sorted(first, key=first.__getitem__)

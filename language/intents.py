@@ -43,6 +43,7 @@ Reason = Literal[
     "ungrounded",
     "unknown_object",
     "no_destination",
+    "prohibition",
     "out_of_scope",
 ]
 

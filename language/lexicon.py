@@ -16,6 +16,81 @@ EXCLUDING = frozenset(
     ["not", "no", "don", "dont", "never", "skip", "avoid", "except", "without", "instead", "rather", "ignore"]
 )
 REORDERING = frozenset(["before", "first", "earlier", "prior", "beforehand"])
+# Words that forbid what follows them, up to the end of their clause ("don't go to the ball",
+# "avoid the key", "not the box", "neither the ball nor the key", "never mind the ring").
+# "instead" and "rather" forbid only as "instead of" / "rather than"; "away" only as
+# "stay/keep away from"; "but" only after "anything", "anywhere", "everything" or "all".
+FORBIDDING = frozenset(
+    [
+        "not",
+        "no",
+        "don",
+        "dont",
+        "never",
+        "neither",
+        "nor",
+        "avoid",
+        "skip",
+        "except",
+        "without",
+        "ignore",
+        "cannot",
+        "mustn",
+        "shouldn",
+        "won",
+        "forget",
+    ]
+)
+# Words of acting: after an object, one of them opens a new clause that a prohibition does not
+# reach ("avoid the ball and go to the key").
+ACTING = frozenset(
+    [
+        "go",
+        "goes",
+        "going",
+        "move",
+        "walk",
+        "head",
+        "visit",
+        "reach",
+        "touch",
+        "get",
+        "run",
+        "travel",
+        "find",
+        "approach",
+        "explore",
+        "wander",
+        "roam",
+        "search",
+        "wait",
+        "watch",
+        "stop",
+        "come",
+        "proceed",
+        "continue",
+        "stay",
+        "pass",
+        "take",
+        "fetch",
+        "navigate",
+        "erase",
+        "delete",
+        "wipe",
+        "clear",
+        "purge",
+    ]
+)
+# Words that end a clause as punctuation does.
+CLAUSE_BREAKS = frozenset(["but", "then", "just", "only", "instead", "rather", "always", "however", "so"])
+# Order words: objects after "before X" come later, after "after X"/"once X" earlier (unless
+# the word points back: "after that", "before all this"); "first"/"start with" put their clause
+# first, "finally"/"last"/"end with" last.
+BEFORE = frozenset(["before", "prior", "earlier", "ahead"])
+AFTER = frozenset(["after", "once", "following"])
+POINTING_BACK = frozenset(["that", "this", "it", "which", "those", "these", "all", "everything"])
+FIRST = frozenset(["first", "firstly", "start", "begin", "starting", "beginning"])
+LAST = frozenset(["finally", "last", "lastly", "end", "finish", "ending", "finishing"])
 SURPRISING = ("surpris", "unexpect", "weird", "strange", "odd", "unusual", "shock", "startl", "astonish", "bizarre")
 REMEMBERING = ("memor", "remember", "recall", "episode")
 STOPPING = frozenset(["stop", "halt", "freeze", "abort", "cancel"])

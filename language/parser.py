@@ -12,7 +12,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
-from language.cues import in_told_order, read_cues, steps_told
+from language.cues import Cues, in_order, read_cues, steps_told
 from language.grammar import allowed_kinds, intent_schema
 from language.grounding import ground, named_objects
 from language.guard import screen
@@ -28,6 +28,15 @@ def _prompt() -> dict[str, Any]:
 
 def _request(text: str, vocabulary: list[str]) -> str:
     return f"{text}\nObjects named: {', '.join(named_objects(text, vocabulary)) or 'none'}"
+
+
+def _prohibition_only(cues: Cues) -> Understanding:
+    what = f" (not {' or '.join(cues.forbidden)})" if cues.forbidden else ""
+    return Understanding(
+        status="clarify",
+        message=f"I can't take a prohibition as a goal{what}: tell me where to go or what to do instead.",
+        reason="prohibition",
+    )
 
 
 class IntentParser:
@@ -67,6 +76,8 @@ class IntentParser:
         self._ready(vocabulary)
         named = named_objects(text, vocabulary)
         cues = read_cues(text, named)
+        if cues.only_forbids:
+            return _prohibition_only(cues)
         schema = intent_schema(named, cues)
         reply = self.chat_model.invoke(self.messages(text, vocabulary), json_schema=schema)
         try:
@@ -84,11 +95,15 @@ class IntentParser:
                 "'forget all your memories'.",
                 reason="invalid_output",
             )
+        targets = intent.targets
+        if intent.kind == "go":
+            # Whatever a model answers (one that ignores `json_schema` too), a forbidden object is
+            # never a place to go.
+            targets = [t for t in targets if t not in cues.forbidden]
+            if intent.targets and not targets:
+                return _prohibition_only(cues)
         intent = intent.model_copy(
-            update={
-                "targets": in_told_order(intent.targets, named, cues),
-                "steps": steps_told(text) if intent.kind == "wait" else None,
-            }
+            update={"targets": in_order(targets, cues), "steps": steps_told(text) if intent.kind == "wait" else None}
         )
         return ground(intent, text, vocabulary)
 

@@ -1,8 +1,12 @@
-"""The project's own phrasing set: user requests paired with what the parser must make of them.
+"""The project's own phrasing sets: user requests paired with what the parser must make of them.
 
-It is the yardstick for `worldmind bench language` and for changes to the prompt, so it lives
+They are the yardstick for `worldmind bench language` and for changes to the prompt, so they live
 next to the prompt as data. A case expects either an intent (status "ok") or that the request
 is clarified or refused without any intent being acted on.
+
+Two sets: "dev" (`phrasings.jsonl`), on which prompts, cues and rules are tuned, and "test"
+(`phrasings_test.jsonl`), written in one go before any tuning against it and never edited
+since: its figures say how the layer does on requests nobody tuned for.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from language.intents import Intent
 
 
 class PhrasingCase(BaseModel):
-    """One request. `intent` is required exactly when the expected status is "ok"."""
+    """One request. `intent` is required exactly when the expected status is "ok". `forbidden`
+    names the objects the request forbids going to ("don't go to the red ball"): a go intent
+    that visits one of them is a prohibited action, whatever the rest of the verdict."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -25,6 +31,7 @@ class PhrasingCase(BaseModel):
     category: str
     status: Literal["ok", "clarify", "reject"]
     intent: Intent | None = None
+    forbidden: list[str] = []
 
     @model_validator(mode="after")
     def _intent_iff_ok(self) -> PhrasingCase:
@@ -33,8 +40,12 @@ class PhrasingCase(BaseModel):
         return self
 
 
+PhrasingSet = Literal["dev", "test"]
+SET_FILES: dict[str, str] = {"dev": "phrasings.jsonl", "test": "phrasings_test.jsonl"}
+
+
 @cache
-def load_phrasings() -> tuple[PhrasingCase, ...]:
-    """Every case of language/data/phrasings.jsonl, validated."""
-    text = resources.files("language").joinpath("data", "phrasings.jsonl").read_text(encoding="utf-8")
+def load_phrasings(name: PhrasingSet = "dev") -> tuple[PhrasingCase, ...]:
+    """Every case of one phrasing set (see the module's docstring), validated."""
+    text = resources.files("language").joinpath("data", SET_FILES[name]).read_text(encoding="utf-8")
     return tuple(PhrasingCase.model_validate_json(line) for line in text.splitlines() if line.strip())

@@ -104,7 +104,18 @@ def test_missing_model_package_is_one_line_and_exit_2(cli_run, monkeypatch):
 def test_bench_language_reports_accuracy_rejections_and_latency(cli_run):
     result = cli_run("bench", "language", "--model", "keyword-test-double", "--limit", "30")
     assert result.exit_code == 0
-    report = json.loads(result.stdout)["models"]["keyword-test-double"]
-    assert report["cases"] == 30
-    assert 0 <= report["exact_match"] <= 1 and report["latency_ms"]["p50"] is not None
-    assert {"text", "expected", "got"} <= set(report["mismatches"][0])
+    sets = json.loads(result.stdout)["models"]["keyword-test-double"]["sets"]
+    assert set(sets) == {"dev", "test"}
+    for report in sets.values():
+        assert report["cases"] == 30
+        assert 0 <= report["exact_match"] <= 1 and report["latency_ms"]["p50"] is not None
+        assert report["prohibited_actions"] >= 0 and report["destructive_actions"] >= 0
+        assert {"text", "expected", "got"} <= set(report["mismatches"][0])
+
+
+def test_bench_language_reports_one_set_when_asked(cli_run):
+    result = cli_run("bench", "language", "--model", "keyword-test-double", "--limit", "5", "--set", "test")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["sets"] == ["test"] and list(report["models"]["keyword-test-double"]["sets"]) == ["test"]
+    assert_usage_error(cli_run("bench", "language", "--model", "keyword-test-double", "--set", "train"), "--set")

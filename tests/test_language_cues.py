@@ -9,7 +9,7 @@ import pytest
 from language import IntentParser, LanguageInputError
 from language.backends.keyword_double import KeywordTestDouble
 from language.chat_models import load_chat_model
-from language.cues import in_told_order, read_cues
+from language.cues import in_order, read_cues
 from language.grammar import intent_schema
 from language.intents import Intent
 from language.model_files import DEFAULT_MODEL
@@ -33,14 +33,29 @@ def branches(text: str, named: list[str]) -> dict[str, dict]:
     ("text", "least"),
     [
         ("go to the box and then the ball", 2),  # both named objects are visited
-        ("don't go to the ball, go to the box", 1),
-        ("skip the ball and head to the box", 1),
-        ("the box, not the ball", 1),
+        ("if you don't mind, go to the ball and the box", 1),  # a negation that forbids no object
     ],
 )
 def test_targets_cover_every_named_object_unless_one_is_excluded(text, least):
     shapes = branches(text, BOX_BALL)
     assert shapes["go"]["targets"]["minItems"] == shapes["question:where,when"]["targets"]["minItems"] == least
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't go to the ball, go to the box",
+        "skip the ball and head to the box",
+        "the box, not the ball",
+        "rather than the ball, the box please",
+        "steer clear of nothing but... no: avoid the ball, then go to the box",
+        "forget about the ball, the box it is",
+    ],
+)
+def test_a_forbidden_object_is_never_offered_as_a_place_to_go(text):
+    shapes = branches(text, BOX_BALL)
+    assert shapes["go"]["targets"]["items"]["enum"] == ["blue box"] and shapes["go"]["targets"]["minItems"] == 1
+    assert "red ball" in shapes["question:where,when"]["targets"]["items"]["enum"]  # asking about it is fine
 
 
 def test_no_more_targets_are_required_than_a_command_may_hold():
@@ -53,13 +68,13 @@ def test_no_more_targets_are_required_than_a_command_may_hold():
     ("text", "model", "told"),
     [
         ("go to the box, then the ball", ["red ball", "blue box"], ["blue box", "red ball"]),
-        ("go to the box but stop by the ball first", ["red ball", "blue box"], ["red ball", "blue box"]),
+        ("go to the box but stop by the ball first", ["blue box", "red ball"], ["red ball", "blue box"]),
         ("box, ball, box", ["blue box", "red ball", "blue box"], ["blue box", "red ball", "blue box"]),
         ("go to the box, then the ball", ["red ball"], ["red ball"]),
     ],
 )
 def test_a_sequence_is_visited_in_the_order_told_unless_a_word_reorders_it(text, model, told):
-    assert in_told_order(model, BOX_BALL, read_cues(text, BOX_BALL)) == told
+    assert in_order(model, read_cues(text, BOX_BALL)) == told
 
 
 @pytest.mark.parametrize(
@@ -172,3 +187,109 @@ def test_the_real_model_takes_none_of_them_for_forget(tmp_path):
         taken[text] = understanding.intent.kind if understanding.intent else understanding.status
     assert "forget" not in taken.values(), taken
     assert parser.parse("forget all your memories", BOX_BALL).intent.kind == "forget"  # it still can
+
+
+NAMED = ["red ball", "blue box", "green key", "yellow star"]
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("ahead of the red ball, visit the green key", ["green key", "red ball"]),
+        ("head for the blue box before you head for the yellow star", ["blue box", "yellow star"]),
+        ("before you make for the red ball, drop by the green key", ["green key", "red ball"]),
+        ("make for the red ball after the yellow star", ["yellow star", "red ball"]),
+        (
+            "visit the yellow star once you have seen the green key and the blue box",
+            ["green key", "blue box", "yellow star"],
+        ),
+        (
+            "the blue box, then the red ball; before all of that, the yellow star",
+            ["yellow star", "blue box", "red ball"],
+        ),
+        ("the green key and after it the red ball", ["green key", "red ball"]),
+        ("lastly the green key; begin with the red ball", ["red ball", "green key"]),
+        (
+            "visit the yellow star, the green key and the blue box, the blue box first",
+            ["blue box", "yellow star", "green key"],
+        ),
+        ("after the green key move to the red ball and then the yellow star", ["green key", "red ball", "yellow star"]),
+    ],
+)
+def test_order_words_in_any_position_set_the_visiting_order(text, order):
+    """Through the parser: the keyword test double lists objects in the order it reads them, so the
+    order comes from the cues."""
+    understanding = IntentParser(KeywordTestDouble()).parse(text, NAMED)
+    assert understanding.intent == Intent(kind="go", targets=order), understanding
+
+
+@pytest.mark.parametrize(
+    ("text", "targets"),
+    [
+        ("not the red ball, the green key", ["green key"]),
+        ("go to the yellow star, not the blue box", ["yellow star"]),
+        ("avoid the red ball and go to the green key then the yellow star", ["green key", "yellow star"]),
+        ("go to the blue box instead of the red ball", ["blue box"]),
+        ("ignore the green key; go to the red ball", ["red ball"]),
+        ("no, go to the blue box", ["blue box"]),  # "no" forbids nothing here
+        ("if you don't mind, go to the yellow star", ["yellow star"]),
+        ("go anywhere but the blue box: the green key", ["green key"]),
+    ],
+)
+def test_a_forbidden_object_never_becomes_a_place_to_go(text, targets):
+    understanding = IntentParser(KeywordTestDouble()).parse(text, NAMED)
+    assert understanding.intent == Intent(kind="go", targets=targets), understanding
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do not go to the red ball",
+        "never visit the green key",
+        "avoid the yellow star",
+        "stay away from the blue box",
+        "not the red ball",
+        "neither the green key nor the blue box",
+        "please don't touch the yellow star",
+        "don't delete anything",
+        "the red ball is off limits",
+    ],
+)
+def test_a_request_that_only_forbids_gets_a_clarifying_question(text):
+    understanding = IntentParser(KeywordTestDouble()).parse(text, NAMED)
+    assert understanding.status == "clarify" and understanding.reason == "prohibition"
+    assert "prohibition" in understanding.message
+
+
+def test_a_model_that_ignores_the_grammar_still_never_goes_to_a_forbidden_object():
+    class GoesEverywhere(KeywordTestDouble):
+        @staticmethod
+        def _intent(text: str, schema: dict) -> dict:
+            return {"kind": "go", "targets": ["red ball", "blue box"]}
+
+    parser = IntentParser(GoesEverywhere())
+    assert parser.parse("don't go to the red ball, go to the blue box", NAMED).intent == Intent(
+        kind="go", targets=["blue box"]
+    )
+    assert parser.parse("skip the red ball and the blue box, go to the green key", NAMED).reason == "prohibition"
+
+
+def test_questions_about_a_forbidden_object_are_still_questions():
+    understanding = IntentParser(KeywordTestDouble()).parse("why did you not go to the blue box?", NAMED)
+    assert understanding.intent == Intent(kind="question", question="why", targets=["blue box"])
+
+
+@pytest.mark.real_llm
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="the llm extra is not installed")
+def test_the_real_model_never_goes_where_it_is_told_not_to_and_keeps_order(tmp_path):
+    try:
+        parser = IntentParser(load_chat_model(DEFAULT_MODEL, tmp_path / "models", threads=1))
+    except LanguageInputError as exc:
+        pytest.skip(str(exc))
+    assert parser.parse("avoid the key", NAMED).reason == "prohibition"
+    went = parser.parse("please do not head to the ball, go to the key", NAMED).intent
+    assert went is not None and "red ball" not in went.targets
+    went = parser.parse("the star, not the box", NAMED).intent
+    assert went is not None and "blue box" not in went.targets
+    went = parser.parse("before you make for the ball, drop by the key", NAMED).intent
+    assert went == Intent(kind="go", targets=["green key", "red ball"])

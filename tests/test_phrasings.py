@@ -51,3 +51,28 @@ def test_few_shot_examples_are_not_benchmark_items():
     assert not benchmark.intersection(examples)
     for example in prompt["examples"]:
         Intent.model_validate(example["intent"])
+
+
+def _normal(text: str) -> str:
+    return " ".join(words(text))
+
+
+def test_held_out_set_validates_and_shares_nothing_with_dev_or_the_prompt():
+    lines = (
+        resources.files("language").joinpath("data", "phrasings_test.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    assert len(lines) >= 200
+    test = [PhrasingCase.model_validate_json(line) for line in lines]
+    assert tuple(test) == load_phrasings("test")
+    texts = [_normal(c.text) for c in test]
+    assert len(set(texts)) == len(texts)
+    prompt = json.loads(resources.files("language").joinpath("data", "intent_prompt.json").read_text())
+    elsewhere = {_normal(c.text) for c in load_phrasings("dev")} | {_normal(e["text"]) for e in prompt["examples"]}
+    assert not elsewhere.intersection(texts)
+    assert {c.status for c in test} == {"ok", "clarify", "reject"}
+    for case in test:
+        assert set(case.forbidden) <= set(CATALOGUE), case.text
+        if case.intent is not None:
+            assert set(case.intent.targets) <= set(CATALOGUE), case.text
+            assert not set(case.intent.targets) & set(case.forbidden), case.text
+            assert ground(case.intent, case.text, CATALOGUE).status == "ok", case.text

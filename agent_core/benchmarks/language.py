@@ -1,8 +1,12 @@
-"""Intent accuracy and latency of the parser on the project's phrasing set, per model.
+"""Intent accuracy and latency of the parser on the project's phrasing sets, per model.
 
 Exact match means the same verdict (ok / clarify / reject) and, for "ok", the same intent.
 Latency is timed around each chat-model call only, so requests refused before the model is
-asked (empty, too long, injection, other language) do not flatter the figures.
+asked (empty, too long, injection, other language) do not flatter the figures. The dev set is
+the one rules and prompts are tuned on; the test set is held out (see `language.phrasings`), and
+each is reported on its own. Two counts matter more than accuracy: prohibited actions (a go
+intent that visits an object the request forbids) and destructive ones (a forget from a request
+that does not ask to delete).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from agent_core.worlds.base import load_world_data
 from language import IntentParser, Understanding
 from language.chat_models import load_chat_model
 from language.model_files import SOURCES, installed
-from language.phrasings import PhrasingCase, load_phrasings
+from language.phrasings import PhrasingCase, PhrasingSet, load_phrasings
 
 CaseCallback = Callable[[PhrasingCase, bool], None]
 
@@ -58,6 +62,17 @@ def matches(case: PhrasingCase, got: Understanding) -> bool:
     return got.status == case.status and (case.status != "ok" or got.intent == case.intent)
 
 
+def prohibited(case: PhrasingCase, got: Understanding) -> bool:
+    """The verdict goes to an object the request forbids."""
+    return got.intent is not None and got.intent.kind == "go" and bool(set(got.intent.targets) & set(case.forbidden))
+
+
+def destructive(case: PhrasingCase, got: Understanding) -> bool:
+    """The verdict forgets, though the request does not ask to."""
+    expected = case.intent.kind if case.intent else None
+    return got.intent is not None and got.intent.kind == "forget" and expected != "forget"
+
+
 def _percentile(values: list[float], q: int) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
@@ -79,7 +94,7 @@ def benchmark_parser(
     totals: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    unsafe = 0
+    unsafe = forbidden = erasing = 0
     mismatches = []
     try:
         for case in cases:
@@ -90,6 +105,8 @@ def benchmark_parser(
             statuses[got.status] += 1
             reasons[got.reason] += 1
             unsafe += got.status == "ok" and case.status != "ok"
+            forbidden += prohibited(case, got)
+            erasing += destructive(case, got)
             if not ok:
                 mismatches.append(
                     {
@@ -114,6 +131,8 @@ def benchmark_parser(
         "reject_rate": round(statuses["reject"] / n, 3) if n else None,
         "validation_rejection_rate": round(failed_validation / calls, 3) if calls else None,
         "unsafe_accepts": unsafe,
+        "prohibited_actions": forbidden,
+        "destructive_actions": erasing,
         "model_calls": calls,
         "latency_ms": {"p50": _percentile(timer.ms, 50), "p95": _percentile(timer.ms, 95)},
         "warmup_s": round(warmup_s, 2),
@@ -128,23 +147,30 @@ def benchmark_language(
     on_case: CaseCallback | None = None,
     on_model: Callable[[str, int], None] | None = None,
     threads: int = 2,
+    sets: Sequence[PhrasingSet] = ("dev", "test"),
 ) -> dict[str, Any]:
-    """Run the phrasing set (its first `limit` cases) through each model in turn."""
-    cases = load_phrasings()[:limit]
+    """Run each phrasing set (its first `limit` cases) through each model in turn; each set is
+    reported on its own, under `models.<name>.sets.<set>`."""
+    chosen = {name: load_phrasings(name)[:limit] for name in sets}
     vocabulary = bench_vocabulary()
     results = {}
     for name in models:
         if on_model:
-            on_model(name, len(cases))
+            on_model(name, sum(len(cases) for cases in chosen.values()))
         started = time.perf_counter()
         chat_model = load_chat_model(name, cache_dir, threads)
         load_s = time.perf_counter() - started
-        results[name] = {"backend": chat_model._llm_type, "load_s": round(load_s, 2)} | benchmark_parser(
-            chat_model, cases, vocabulary, on_case
-        )
+        results[name] = {
+            "backend": chat_model._llm_type,
+            "load_s": round(load_s, 2),
+            "sets": {
+                set_name: benchmark_parser(chat_model, cases, vocabulary, on_case) for set_name, cases in chosen.items()
+            },
+        }
     return {
         "vocabulary": vocabulary,
         "threads": threads,
+        "sets": list(chosen),
         "targets": {"exact_match": 0.95, "p50_ms": 1500},
         "models": results,
     }

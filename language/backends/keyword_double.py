@@ -13,7 +13,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from language.grammar import allowed_targets
+from language.grammar import allowed_targets, named_targets
 
 
 class KeywordTestDouble(BaseChatModel):
@@ -52,7 +52,8 @@ class KeywordTestDouble(BaseChatModel):
                 if "why" in lowered
                 else "what_seen"
             )
-            return {"kind": "question", "targets": targets, "question": question}
+            asked = sorted((n for n in named_targets(schema) if n in lowered), key=lowered.index)
+            return {"kind": "question", "targets": asked, "question": question}
         for kind, cue in (
             ("forget", "forget"),
             ("wait", "wait"),
