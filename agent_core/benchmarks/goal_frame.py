@@ -267,6 +267,7 @@ def benchmark_goal_frame(
     per_seed: list[float] = []
     seconds: list[float] = []
     baselines: dict[str, list[bool]] = {"random": [], "expert": [], "greedy": []}
+    outcomes: list[dict[str, Any]] = []
     started = time.perf_counter()
     for seed in range(first_seed, first_seed + seeds):
         wins = []
@@ -274,8 +275,13 @@ def benchmark_goal_frame(
             outcome = planner_episode(model, world, episode, budget, setup, success)
             wins.append(outcome["reached"])
             seconds += outcome["seconds"]
-            for name, won in _baselines(world, episode, budget, seed, success, greedy).items():
+            others = _baselines(world, episode, budget, seed, success, greedy)
+            for name, won in others.items():
                 baselines[name].append(won)
+            outcomes.append(
+                {"seed": seed, "world_seed": episode.world_seed, "planner": outcome["reached"], "steps": outcome["steps"]}
+                | others
+            )
             if on_episode:
                 on_episode()
         per_seed.append(float(np.mean(wins)))
@@ -313,5 +319,6 @@ def benchmark_goal_frame(
             "train_wall_s": metadata.get("train_wall_s"),
         },
         "wall_s": round(time.perf_counter() - started, 1),
+        "episodes": outcomes,  # per episode: its world seed, and who reached the goal (subsets)
     }
     return report

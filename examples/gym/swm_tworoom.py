@@ -39,3 +39,30 @@ def expert(env: Any, seed: int):
 def success(goal_info: dict[str, Any], info: dict[str, Any]) -> bool:
     distance = np.linalg.norm(np.asarray(info["state"]) - np.asarray(goal_info["state"]))
     return bool(distance < SUCCESS_DISTANCE)
+
+
+IMG_SIZE = 224  # TwoRoomEnv renders 224x224; worldmind's frames are that, resized to 64x64
+
+
+def agent_in_frame(frame: np.ndarray) -> np.ndarray:
+    """Where the agent (the red dot on a white floor, black walls) is in a worldmind frame, in
+    the env's 224 px coordinates: the redness-weighted centroid."""
+    rgb = np.asarray(frame, dtype=np.float64)
+    redness = np.clip(rgb[..., 0] - 0.5 * (rgb[..., 1] + rgb[..., 2]), 0.0, None)
+    redness = np.where(redness > 0.5 * redness.max(), redness, 0.0)
+    ys, xs = np.indices(redness.shape)
+    total = redness.sum()
+    scale = IMG_SIZE / frame.shape[1]
+    return np.array([(xs * redness).sum() / total, (ys * redness).sum() / total]) * scale + 0.5 * scale - 0.5
+
+
+def greedy_to_goal_frame(env: Any, seed: int, goal_frame: np.ndarray):
+    """The greedy goal-frame baseline (no model): straight at where the agent is in the goal
+    frame, ignoring the wall; the current position is the env's own `info["state"]`."""
+    target = agent_in_frame(goal_frame)
+
+    def act(obs: Any, info: dict[str, Any]) -> np.ndarray:
+        step = (target - np.asarray(info["state"], dtype=np.float64)) / 5.0  # the env's default speed
+        return np.clip(step, -1.0, 1.0).astype(np.float32)
+
+    return act
