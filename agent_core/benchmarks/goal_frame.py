@@ -279,7 +279,12 @@ def benchmark_goal_frame(
             for name, won in others.items():
                 baselines[name].append(won)
             outcomes.append(
-                {"seed": seed, "world_seed": episode.world_seed, "planner": outcome["reached"], "steps": outcome["steps"]}
+                {
+                    "seed": seed,
+                    "world_seed": episode.world_seed,
+                    "planner": outcome["reached"],
+                    "steps": outcome["steps"],
+                }
                 | others
             )
             if on_episode:
