@@ -2,8 +2,14 @@
 
 The agent owns no learning and no language: it asks the world model what it sees and expects,
 the memory what it remembers, the planner how to reach a goal, and the language layer what the
-user means and how to say what happened. Goals resolve through memory: an object seen before is
-reached by planning to where it was seen; one never seen is searched for first.
+user means and how to say what happened. Goals resolve through perception and memory: an object
+in view is reached by planning to where the agent perceives it, one seen before by planning to
+where a memory's caption says it was perceived, one never seen is searched for first, and a
+named place (or the start) by planning to that remembered moment.
+
+Nothing here reads the world's facts to decide. They arrive with each step and are handed on,
+untouched, to be stored beside the memory as ground truth (`agent_core.perceived.for_storage`);
+`self.facts` keeps the latest for the front-ends' views of the truth only.
 """
 
 from __future__ import annotations
@@ -13,16 +19,22 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import numpy as np
 
+from agent_core import outcomes
+from agent_core.answering import answer
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
-from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Planner, Request
+from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Request
+from agent_core.navigation import Destination, Navigator, distance
+from agent_core.perceived import for_storage, merged_for_storage, perceived_caption, read_caption
 from agent_core.perception import Perception
+from agent_core.perception_heads import Percept
 from agent_core.reports import StepReport, TurnResult
-from agent_core.worlds import WorldEnv, object_names
+from agent_core.worlds import WorldEnv
 from agent_core.worlds.events import Event
 from agent_core.worlds.facts import caption, seen_in
 from memory import MemoryFilter, MemoryRecord, MemoryStore
@@ -31,6 +43,14 @@ StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
 SURPRISE_HISTORY_ON_RESUME = 60  # steps of the surprise curve restored from memory on resume
 CONFIRMING = "yes"  # the only answer that confirms deleting memories; anything else cancels
+START = "start"  # the name every episode's first moment gets: "go back to where you started"
+REACH_PX = 5.0  # an object is reached when perceived this close (the world's "next to" is 6 px)
+LOCATE_PX = 8.0  # an object's seen position is trusted from further away than this
+STUCK_STEPS = 10  # model steps without 1 px of progress that make the agent wander a little
+WANDER_CHUNK = 6  # model steps of wandering when stuck
+YOUNG_MAP = 1000  # walked cells (of 4,096) below which a trip with no known way starts by walking about
+FAMILIARISE_STEPS = 750  # at most this many model steps of it (bench plan's map: 3,000 env steps)
+WANDER_CHECK = 25  # model steps between checks whether a way is known
 
 
 class Agent:
@@ -38,7 +58,7 @@ class Agent:
         self,
         world: WorldEnv,
         perception: Perception,
-        planner: Planner | None,
+        planner: Navigator | None,
         memory: MemoryStore,
         language: Broca,
         *,
@@ -68,6 +88,10 @@ class Agent:
         self.last_plan_record: dict[str, Any] | None = None
         self._stop = False
         self._turn_started = time.perf_counter()
+        self.percept: Percept | None = None
+        self._places: list[str] | None = None
+        self._told: list[str] = []  # events the user injected, for the next memory's caption
+        self.step_count = 0  # env steps of the episode, counted by the agent itself
         self.frame, self.facts = world.reset(seed=seed)
         self.episode = 0
         self._resume_or_begin()
@@ -83,8 +107,13 @@ class Agent:
         if last is not None and last[1] == self.world_name and last[2] == self.seed:
             recent = self.memory.browse(MemoryFilter(episode=last[0]), limit=SURPRISE_HISTORY_ON_RESUME)
             if recent:
+                # The simulator is put back where the episode stopped (the world's persistence,
+                # not the agent's knowledge); the agent perceives it afresh.
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
+                self.step_count = recent[0].step
+                _, self.percept = self.perception.perceive(self.frame)
+                self._recall_ground(last[0])
                 for memory in reversed(recent[: self.perception.span]):  # history and window, as they were
                     self._remember_latent(memory.latent)
                     if memory.action:
@@ -92,8 +121,24 @@ class Agent:
                 self.surprise_history = [m.surprise for m in reversed(recent) if m.surprise is not None]
                 self.episode = last[0]
                 return
+        self._begin_episode()
+
+    def _begin_episode(self) -> None:
         self.episode = self.memory.begin_episode(self.world_name, self.seed)
-        self._observe(self.frame, self.facts, action=None)
+        self.step_count = 0
+        if self.planner is not None:
+            self.planner.lost_track()
+        self._observe(self.frame, self.facts, action=None, names=[START])
+
+    def _recall_ground(self, episode: int) -> None:
+        """Rebuild the experience map from where the episode's memories perceived the agent."""
+        if self.planner is None:
+            return
+        for memory in reversed(self.memory.browse(MemoryFilter(episode=episode), limit=100_000)):
+            reading = read_caption(memory.caption)
+            if reading is not None:
+                self.planner.walked(np.asarray(reading.agent))
+        self.planner.lost_track()
 
     def reset(self) -> None:
         """A new episode in the same world and seed; memories and chat history stay."""
@@ -102,8 +147,7 @@ class Agent:
         self.latents.clear()
         self.actions.clear()
         self.frame, self.facts = self.world.reset(seed=self.seed)
-        self.episode = self.memory.begin_episode(self.world_name, self.seed)
-        self._observe(self.frame, self.facts, action=None)
+        self._begin_episode()
 
     def _forget_all(self) -> int:
         """Delete every memory, episode and chat turn of the namespace, and go on in a new episode
@@ -135,11 +179,15 @@ class Agent:
     def _observe(
         self,
         frame: np.ndarray,
-        facts: dict[str, Any],
+        facts: Any,
         action: np.ndarray | None,
         imagined: list[tuple[float, float]] | None = None,
+        names: list[str] | None = None,
+        stored: dict[str, Any] | None = None,
     ) -> StepReport:
-        latent = self.perception.encode(frame)
+        """Perceive `frame`, judge the surprise, remember. `facts` (the world's, as it handed them
+        over) are only passed on to storage: `stored` when the step merged several of them."""
+        latent, percept = self.perception.perceive(frame)
         surprise = None
         if action is not None:
             self.actions.append(action)
@@ -148,19 +196,29 @@ class Agent:
                 self.surprise_history.append(surprise)
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]
+        truth = stored if stored is not None else for_storage(facts)
+        if percept is not None:
+            text, seen = perceived_caption(percept, names), percept.in_view() + list(names or [])
+            text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
+            self._told = []
+            if self.planner is not None:
+                self.planner.walked(np.asarray(percept.agent))
+        else:  # a world without perception heads (bounce): captions still come from its facts
+            text, seen = caption(truth), seen_in(truth)
         memory_id = self.memory.remember(
-            self.episode, int(facts["step"]), action_list, latent, caption(facts), facts, surprise, seen_in(facts)
+            self.episode, self.step_count, action_list, latent, text, truth, surprise, seen
         )
-        self.frame, self.facts = frame, facts
+        self.frame, self.facts, self.percept = frame, facts, percept
         return StepReport(
-            step=int(facts["step"]),
+            step=self.step_count,
             frame=frame,
-            facts=facts,
+            facts=truth,
             action=action_list,
             surprise=surprise,
             surprising=surprise is not None and surprise > self.surprise_threshold,
             memory_id=memory_id,
             imagined=imagined or [],
+            percept=percept,
         )
 
     def _step(
@@ -171,12 +229,12 @@ class Agent:
     ) -> StepReport:
         """One model step: the block's primitive actions in the world, then one observation."""
         block = np.asarray(block, dtype=np.float32).reshape(-1)
-        events: list[dict[str, Any]] = []
+        per_env_step = []
         for primitive in block.reshape(self.frameskip, -1):
             frame, _, _, _, facts = self.world.step(primitive)
-            events += facts["events"]
-        facts = {**facts, "events": events}
-        report = self._observe(frame, facts, block, imagined)
+            per_env_step.append(facts)
+            self.step_count += 1
+        report = self._observe(frame, per_env_step[-1], block, imagined, stored=merged_for_storage(per_env_step))
         if on_step:
             on_step(report)
         return report
@@ -205,7 +263,7 @@ class Agent:
         turn = TurnResult(text=f"action {action} x{repeat}")
         block = np.tile(array, self.frameskip)
         turn.steps = [self._step(block, on_step) for _ in range(repeat)]
-        turn.reply = self._verbalize({"kind": "moved", "steps": repeat, "room": self.facts.get("room")}, None)
+        turn.reply = self._verbalize(outcomes.Moved(repeat, self._room).record(), None)
         return turn
 
     def wait(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
@@ -234,6 +292,7 @@ class Agent:
         before it has been judged against what followed (a surprise window)."""
         self.pending_confirmation = None
         record = self.world.inject(Event.parse(event), target)
+        self._told = [f"{record.event.value.replace('_', ' ')} of the {record.target}"]
         turn = TurnResult(text=f"inject {record.event.value}" + (f" on {target}" if target else ""))
         said = self._watch(self.perception.window, turn, on_step)
         if said["kind"] == "waited":
@@ -270,7 +329,23 @@ class Agent:
     # -- language ------------------------------------------------------------------------
     @property
     def vocabulary(self) -> list[str]:
-        return object_names(self.facts)
+        """What the user can name: the objects perception knows, and the places named so far."""
+        return self.perception.object_names + [p for p in self.places() if p not in self.perception.object_names]
+
+    def places(self) -> list[str]:
+        """Names the user gave to moments of this namespace, and the start."""
+        if self._places is None:  # once per session: the captions say which moments were named
+            self._places = [START]
+            for memory in self.memory.scan():
+                reading = read_caption(memory.caption)
+                for name in reading.names if reading is not None else []:
+                    if name not in self._places:
+                        self._places.append(name)
+        return list(self._places)
+
+    @property
+    def _room(self) -> str | None:
+        return None if self.percept is None else self.percept.room
 
     def warm_up(self) -> threading.Thread:
         """Get the language model ready in the background while the user reads the screen."""
@@ -315,222 +390,247 @@ class Agent:
     ask = say  # questions and commands take the same path; the intent decides
 
     def _carry_out(self, request: Request, turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
+        return self._outcome(request, turn, on_step).record()
+
+    def _outcome(self, request: Request, turn: TurnResult, on_step: StepCallback | None) -> outcomes.Outcome:
         if request.kind == "go":
             return self._go(request.targets, turn, on_step)
         if request.kind == "explore":
             return self._explore(turn, on_step)
+        if request.kind == "name":
+            return self.name_place(request.targets[0])
         if request.kind == "wait":
             if (request.steps or 0) > MAX_WAIT:  # a chat turn must not hold the user long
-                return {"kind": "clarify", "message": f"I can wait at most {MAX_WAIT} steps at a time."}
-            return self._watch(request.steps or DEFAULT_WAIT, turn, on_step)
+                return outcomes.Message("clarify", f"I can wait at most {MAX_WAIT} steps at a time.")
+            said = self._watch(request.steps or DEFAULT_WAIT, turn, on_step)
+            if said["kind"] == "surprise":
+                return outcomes.SurpriseAlert(said["step"], said["surprise"], said["threshold"], said["events"])
+            return outcomes.Waited(said["steps"])
         if request.kind == "question":
-            return self._answer(request, turn)
+            return answer(request, self.memory, self._cite(turn), self._events_judged, self.last_plan_record)
         if request.kind == "forget":
             if not request.confirmed:
                 self.pending_confirmation = request
-                return {"kind": "confirm", "count": self.memory.count(), "namespace": self.namespace}
-            return {"kind": "forgotten", "count": self._forget_all()}
+                return outcomes.Counted("confirm", self.memory.count(), self.namespace)
+            return outcomes.Counted("forgotten", self._forget_all())
         if request.kind in {"clarify", "reject"}:
-            return {"kind": request.kind, "message": request.message}
+            return outcomes.Message(request.kind, request.message)
         if request.kind == "stop":
-            return {"kind": "stopped"}
+            return outcomes.Stopped()
         if request.kind == "status":
-            return {
-                "kind": "status",
-                "room": self.facts.get("room"),
-                "step": self.facts.get("step"),
-                "near": self.facts.get("near", []),
-            }
-        return {"kind": "help", "objects": self.vocabulary}
+            return outcomes.Status(self._room, self.step_count, [] if self.percept is None else self.percept.near())
+        return outcomes.Help(self.vocabulary)
 
-    # -- acting --------------------------------------------------------------------------
-    def _goal_position(self, target: str) -> tuple[np.ndarray, MemoryRecord | None]:
-        """Where `target` is: where it is seen now, else where it was last seen (a memory).
+    @staticmethod
+    def _cite(turn: TurnResult) -> Callable[[list[MemoryRecord]], None]:
+        def cite(memories: list[MemoryRecord]) -> None:
+            turn.memories_used = [m.to_dict() for m in memories]
 
-        Positions come from the observation's facts: the small CPU model's latent does not
-        hold the small landmarks linearly, so its object probes cannot be navigated by.
-        """
-        if target in self.facts.get("visible", []):
-            return np.asarray(self.facts["objects"][target]["position"], dtype=np.float64), None
+        return cite
+
+    # -- places ----------------------------------------------------------------------------
+    def name_place(self, name: str) -> outcomes.Outcome:
+        """Give the current moment a name: a memory of it whose caption and sightings carry the name."""
+        name = name.strip().lower()
+        latent = self.latents[-1]
+        if self.percept is None:
+            return outcomes.Message("clarify", "I cannot tell where I am in this world, so I cannot name places.")
+        text = perceived_caption(self.percept, [name])
+        memory_id = self.memory.remember(
+            self.episode,
+            self.step_count,
+            [],
+            latent,
+            text,
+            for_storage(self.facts),
+            None,
+            [*self.percept.in_view(), name],
+        )
+        places = self.places()
+        if name not in places:
+            assert self._places is not None
+            self._places.append(name)
+        return outcomes.Named(name, self._room, self.step_count, memory_id)
+
+    # -- going -----------------------------------------------------------------------------
+    def _position(self) -> np.ndarray:
+        assert self.percept is not None
+        return np.asarray(self.percept.agent, dtype=np.float64)
+
+    def _sees(self, target: str) -> bool:
+        return self.percept is not None and target in self.percept.in_view()
+
+    def _destination(self, target: str) -> tuple[Destination, MemoryRecord | None] | None:
+        """Where `target` is, as perceived: in view now, else a remembered moment (a named place, the
+        start, or the last memory that saw the object, whose caption says where), else None."""
+        assert self.percept is not None
+        if target in self.perception.object_names and target in self.percept.in_view():
+            return Destination(np.asarray(self.percept.objects[target].position), None, target), None
         seen = self.memory.last_seen(target)
-        if seen is None:
-            raise LookupError(target)
-        return np.asarray(seen.facts["objects"][target]["position"], dtype=np.float64), seen
+        reading = None if seen is None else read_caption(seen.caption)
+        if seen is None or reading is None:
+            return None
+        if target in reading.names:  # a named moment: its latent and where the agent perceived itself
+            return Destination(np.asarray(reading.agent), seen.latent, target), seen
+        if target in reading.seeing:
+            return Destination(np.asarray(reading.seeing[target]), None, target), seen
+        return None
 
-    def _go(self, targets: list[str], turn: TurnResult, on_step: StepCallback | None) -> dict[str, Any]:
-        if self.planner is None:
-            return {"kind": "cannot_move", "world": self.world_name}
+    def _arrived(self, target: str, destination: Destination) -> bool:
+        assert self.percept is not None and self.planner is not None
+        radius = REACH_PX if target in self.perception.object_names else self.planner.config.arrive_px
+        return self._gap(destination) <= radius
+
+    def _gap(self, destination: Destination) -> float:
+        """How far the agent perceives itself from the destination."""
+        assert self.percept is not None
+        return distance(destination.position, self.percept.agent)
+
+    def _located(self, target: str) -> np.ndarray | None:
+        """Where the agent sees `target` now, if it does from far enough to tell it apart from
+        itself (its square drawn over the object pulls the object's keypoint towards it)."""
+        assert self.percept is not None
+        seen = self.percept.objects.get(target)
+        if seen is None or seen.in_view < 0.5 or distance(seen.position, self.percept.agent) <= LOCATE_PX:
+            return None
+        return np.asarray(seen.position)
+
+    def _go(self, targets: list[str], turn: TurnResult, on_step: StepCallback | None) -> outcomes.Outcome:
+        if self.planner is None or self.percept is None:
+            return outcomes.CannotMove(self.world_name)
         visited: list[str] = []
         for target in targets:
             started = time.perf_counter()
-            try:
-                goal, seen = self._goal_position(target)
-            except LookupError:
-                self._explore(turn, on_step, looking_for=target)
-                if target not in self.facts.get("visible", []):
-                    turn.reached = False
-                    return {"kind": "not_found", "object": target, "steps": len(turn.steps)}
-                goal, seen = self._goal_position(target)
+            resolved = self._destination(target)
+            if resolved is None and target in self.perception.object_names:
+                self._wander(turn, on_step, partial(self._sees, target), self.max_steps)
+                resolved = self._destination(target)
+            if resolved is None:
+                turn.reached = False
+                return outcomes.NotFound(target, len(turn.steps))
+            destination, seen = resolved
             if seen is not None:
                 turn.memories_used.append(seen.to_dict())
-            turn.closest_distance = None
             turn.timings_ms["resolve"] = turn.timings_ms.get("resolve", 0.0) + (time.perf_counter() - started) * 1000
-
-            def near_target(name: str = target) -> bool:
-                distance = self._distance_to(name)
-                if distance is not None:
-                    best = turn.closest_distance
-                    turn.closest_distance = distance if best is None else min(best, distance)
-                return name in self.facts.get("near", [])
-
-            if not self._travel(goal, turn, on_step, near_target):
-                distance = turn.closest_distance
+            turn.closest_distance = None
+            if not self._travel(target, destination, turn, on_step):
                 turn.reached = False
-                return {
-                    "kind": "not_reached",
-                    "object": target,
-                    "steps": len(turn.steps),
-                    "distance": None if distance is None else round(distance, 1),
-                    "visited": visited,
-                }
+                distance_left = turn.closest_distance
+                return outcomes.NotReached(
+                    target, len(turn.steps), None if distance_left is None else round(distance_left, 1), visited
+                )
             visited.append(target)
         turn.reached = True
-        return {"kind": "reached", "objects": visited, "steps": len(turn.steps), "room": self.facts.get("room")}
+        return outcomes.Reached(visited, len(turn.steps), self._room)
 
-    def _distance_to(self, target: str) -> float | None:
-        obj = self.facts.get("objects", {}).get(target)
-        if obj is None:
-            return None
-        return float(np.linalg.norm(np.subtract(obj["position"], self.facts["agent"])))
+    def _travel(self, target: str, destination: Destination, turn: TurnResult, on_step: StepCallback | None) -> bool:
+        """MPC to the destination. When the way left (the travel field over what the agent knows)
+        stops shrinking, it walks about: a young map that knows no way yet until it does (a while
+        at a time, at most FAMILIARISE_STEPS), else a few steps (the map learns the ground, a bump
+        the obstacle); then it plans again. True when arrived."""
+        assert self.planner is not None
+        planner = self.planner
+        start = len(turn.steps)
+        way: list[float] = []
 
-    def _waypoints(self, goal: np.ndarray) -> list[np.ndarray]:
-        """Subgoals through the door when the goal lies in the other room.
+        def left() -> int:
+            return self.max_steps - (len(turn.steps) - start)
 
-        The latent planner's cost is a straight-line distance, which has a local minimum at
-        the wall; the door (a fact the world exposes) splits the trip into reachable legs.
-        """
-        door = self.facts.get("door")
-        if door is None or (self.facts["agent"][0] < door["x"]) == (goal[0] < door["x"]):
-            return [goal]
-        side = -1.0 if self.facts["agent"][0] < door["x"] else 1.0
-        middle = (door["y0"] + door["y1"]) / 2
-        return [np.array([door["x"] + side * 6, middle]), np.array([door["x"] - side * 6, middle]), goal]
+        def done() -> bool:
+            gap = self._gap(destination)
+            turn.closest_distance = gap if turn.closest_distance is None else min(turn.closest_distance, gap)
+            return self._arrived(target, destination) or self._stop
 
-    def _travel(
+        familiarised = 0
+        while not done() and left() > 0:
+            located = self._located(target) if target in self.perception.object_names else None
+            if located is not None:
+                destination = Destination(located, None, target)
+            way.append(planner.way_left(self._position(), destination.position))
+            if len(way) > STUCK_STEPS and min(way[:-STUCK_STEPS]) - min(way[-STUCK_STEPS:]) < 1.0:
+                way.clear()
+                young = planner.known_cells < YOUNG_MAP and familiarised < FAMILIARISE_STEPS
+                if young and not planner.knows_way(self._position(), destination.position):
+                    before = len(turn.steps)
+                    self._wander(turn, on_step, lambda: False, WANDER_CHECK)
+                    familiarised += len(turn.steps) - before
+                    start += len(turn.steps) - before  # learning the ground is not the trip's budget
+                else:
+                    self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
+                continue
+            before = len(turn.steps)
+            self._move_to(destination, turn, on_step, done, 1)
+            if len(turn.steps) == before:
+                break
+        return self._arrived(target, destination)
+
+    def _move_to(
         self,
-        goal: np.ndarray,
+        destination: Destination,
         turn: TurnResult,
         on_step: StepCallback | None,
         done: Callable[[], bool],
-        budget: int | None = None,
-    ) -> bool:
-        """Visit the waypoints to `goal`; True as soon as `done()` holds."""
-        budget = self.max_steps if budget is None else budget
-        start = len(turn.steps)
-        for waypoint in self._waypoints(goal):
-            is_last = waypoint is goal
-
-            def arrived(point: np.ndarray = waypoint, last: bool = is_last) -> bool:
-                if done():
-                    return True
-                return not last and bool(np.linalg.norm(point - np.asarray(self.facts["agent"])) < 3.0)
-
-            left = budget - (len(turn.steps) - start)
-            if not self._move_to(waypoint, turn, on_step, arrived, left) and not done():
-                return False
-            if done():
-                return True
-        return done()
-
-    def _move_to(
-        self, goal: np.ndarray, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int
-    ) -> bool:
-        """Model-predictive control: plan, execute the first actions, observe, replan."""
+        budget: int,
+    ) -> None:
+        """Model-predictive control (navigation.Navigator): plan, take a block, perceive, replan."""
         assert self.planner is not None
-        taken = 0
-        while taken < budget and not self._stop:
-            started = time.perf_counter()
-            history = np.stack(list(self.latents))
-            actions = np.stack(list(self.actions)) if self.actions else np.zeros((0, *self._zero_action.shape))
-            plan = self.planner.plan(history, actions[-len(history) :], goal)
-            turn.timings_ms["plan"] = turn.timings_ms.get("plan", 0.0) + (time.perf_counter() - started) * 1000
-            self.last_plan_record = {
-                "goal": goal.round(1).tolist(),
-                "cost": round(plan.cost, 3),
-                "horizon": len(plan.actions),
-            }
-            for action in plan.actions[: self.replan_every]:
+        planner = self.planner
+        agent = self
+
+        class Body:
+            def history(self) -> np.ndarray:
+                return np.stack(list(agent.latents))
+
+            def position(self) -> np.ndarray:
+                return agent._position()
+
+            def move(self, block: np.ndarray, imagined: list[tuple[float, float]]) -> bool:
                 started = time.perf_counter()
-                turn.steps.append(self._step(action, on_step, plan.imagined))
+                turn.steps.append(agent._step(block, on_step, imagined))
                 if "first_action" not in turn.timings_ms:
-                    turn.timings_ms["first_action"] = (time.perf_counter() - self._turn_started) * 1000
+                    turn.timings_ms["first_action"] = (time.perf_counter() - agent._turn_started) * 1000
                 turn.timings_ms["act"] = turn.timings_ms.get("act", 0.0) + (time.perf_counter() - started) * 1000
-                taken += 1
-                if done():
-                    return True
-                if self._stop or taken >= budget:
-                    break
-        return False
+                return not agent._stop
 
-    def _explore(
-        self, turn: TurnResult, on_step: StepCallback | None, looking_for: str | None = None
-    ) -> dict[str, Any]:
-        """Cross to the other room, stopping as soon as `looking_for` comes into view."""
-        if self.planner is None:
-            return {"kind": "cannot_move", "world": self.world_name}
-        agent = np.asarray(self.facts["agent"], dtype=np.float64)
-        goal = np.array([64.0 - agent[0], agent[1]])
-
-        def found() -> bool:
-            return looking_for is not None and looking_for in self.facts.get("visible", [])
-
-        if not found():
-            self._travel(goal, turn, on_step, found)
-        return {
-            "kind": "explored",
-            "steps": len(turn.steps),
-            "room": self.facts.get("room"),
-            "seeing": self.facts.get("visible", []),
+        trip = planner.travel(Body(), destination, done, budget)
+        turn.timings_ms["plan"] = turn.timings_ms.get("plan", 0.0) + trip.plan_seconds * 1000
+        self.last_plan_record = {
+            "goal": [round(float(v), 1) for v in destination.position],
+            "cost": None if trip.last_cost is None else round(trip.last_cost, 3),
+            "horizon": planner.config.planner.horizon,
         }
 
-    # -- answering -----------------------------------------------------------------------
-    def _answer(self, request: Request, turn: TurnResult) -> dict[str, Any]:
-        kind = request.question
-        if kind == "where" and request.targets:
-            target = request.targets[0]
-            seen = self.memory.last_seen(target)
-            if seen is None:
-                return {"kind": "never_seen", "object": target}
-            turn.memories_used = [seen.to_dict()]
-            where = seen.facts["objects"][target]
-            return {
-                "kind": "last_seen",
-                "object": target,
-                "room": where["room"],
-                "step": seen.step,
-                "position": [round(v) for v in where["position"]],
-                "memory_id": seen.id,
-            }
-        if kind == "surprise":
-            top = self.memory.most_surprising(3)
-            turn.memories_used = [m.to_dict() for m in top]
-            return {
-                "kind": "surprises",
-                "moments": [
-                    {
-                        "step": m.step,
-                        "surprise": None if m.surprise is None else round(m.surprise, 2),
-                        "caption": m.caption,
-                        "events": self._events_judged(m.episode, m.step),
-                    }
-                    for m in top
-                ],
-            }
-        if kind == "why":
-            return {"kind": "why", "plan": self.last_plan_record}
-        recent = self.memory.recent(5)
-        turn.memories_used = [m.to_dict() for m in recent]
-        return {
-            "kind": "recent",
-            "moments": [{"step": m.step, "caption": m.caption} for m in recent],
-        }
+    def _wander(self, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int) -> None:
+        assert self.planner is not None
+        agent = self
+
+        class Body:
+            def history(self) -> np.ndarray:
+                return np.stack(list(agent.latents))
+
+            def position(self) -> np.ndarray:
+                return agent._position()
+
+            def move(self, block: np.ndarray, imagined: list[tuple[float, float]]) -> bool:
+                turn.steps.append(agent._step(block, on_step, imagined))
+                return not agent._stop
+
+        self.planner.wander(Body(), done, budget, self.frameskip, int(np.prod(self._primitive_shape)))
+
+    def familiarise(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
+        """Walk about for `steps` model steps (a random walk): the experience map learns the ground."""
+        turn = TurnResult(text=f"familiarise {steps}")
+        self._stop = False
+        if self.planner is not None and self.percept is not None:
+            self._wander(turn, on_step, lambda: False, steps)
+        return turn
+
+    def _explore(self, turn: TurnResult, on_step: StepCallback | None) -> outcomes.Outcome:
+        """Walk about, learning ground and seeing what there is: until the map is no longer young
+        (at most FAMILIARISE_STEPS), or for a while."""
+        if self.planner is None or self.percept is None:
+            return outcomes.CannotMove(self.world_name)
+        planner = self.planner
+        budget = FAMILIARISE_STEPS if planner.known_cells < YOUNG_MAP else self.max_steps // 2
+        self._wander(turn, on_step, lambda: planner.known_cells >= 1.5 * YOUNG_MAP, budget)
+        return outcomes.Explored(len(turn.steps), self._room, self.percept.in_view())

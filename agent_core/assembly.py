@@ -6,14 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from agent_core.agent import Agent
 from agent_core.broca import Broca
+from agent_core.navigation import Navigator
 from agent_core.perception import Perception
-from agent_core.planning import LatentPlanner
+from agent_core.perception_heads import PerceptionHeads
 from agent_core.reencoding import open_memory
 from agent_core.runtime import data_dir, default_db_url
-from agent_core.worlds import make_world
+from agent_core.worlds import WorldEnv, make_world
 from language import IntentParser, Verbalizer
 from language.chat_models import load_chat_model
 from language.model_files import DEFAULT_MODEL
@@ -45,22 +47,30 @@ class AgentOptions:
     rephrase: bool = True  # let the LLM rephrase template sentences (fact-checked)
 
 
-def open_agent(options: AgentOptions, on_reencode: Callable[[int, int], None] | None = None) -> Agent:
+def open_agent(
+    options: AgentOptions,
+    on_reencode: Callable[[int, int], None] | None = None,
+    wrap_world: Callable[[WorldEnv], Any] | None = None,
+) -> Agent:
     """Everything checked before anything is written: checkpoint, then LLM, then database.
 
     Memories made by another encoder (an older shipped checkpoint, say) are re-encoded from
-    their facts first; `on_reencode(done, total)` reports that progress."""
+    their facts first; `on_reencode(done, total)` reports that progress. `wrap_world` wraps the
+    world the agent gets (e.g. `FactsHiddenWorld`, which hides its facts)."""
     world = make_world(options.world)
     world.reset(seed=options.seed)
     model = load_world_model(options.world, options.checkpoint)
-    perception = Perception(model)
+    heads = None
+    if model.config.encoder == "cnn":
+        heads = PerceptionHeads.load(options.checkpoint or shipped_checkpoint(options.world), model)
+    perception = Perception(model, heads)
     movable = bool(world.action_space.shape and world.action_space.shape[0]) and "agent_pos" in model.probes
-    planner = LatentPlanner(model, options.planner) if movable else None
+    planner = Navigator(model, seed=options.seed, kind=options.planner) if movable and heads is not None else None
     chat_model = load_chat_model(options.llm or DEFAULT_MODEL, data_dir() / "models")
     broca = Broca(IntentParser(chat_model), Verbalizer(chat_model if options.rephrase else None))
     memory = open_memory(options.db_url or default_db_url(), options.namespace, model, on_reencode)
     return Agent(
-        world,
+        world if wrap_world is None else wrap_world(world),
         perception,
         planner,
         memory,

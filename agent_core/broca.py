@@ -8,6 +8,7 @@ from typing import Any
 
 from agent_core.exchange import Request
 from language import IntentParser, Verbalizer
+from language.places import place_request
 
 
 class Broca:
@@ -16,6 +17,10 @@ class Broca:
         self.verbalizer = verbalizer
 
     def understand(self, text: str, vocabulary: list[str]) -> Request:
+        place = place_request(text)
+        if place is not None:
+            kind, name = place
+            return Request(kind=kind, targets=[name], raw={"kind": kind, "targets": [name]})  # type: ignore[arg-type]
         understanding = self.parser.parse(text, vocabulary)
         intent = understanding.intent
         if understanding.status == "clarify":

@@ -24,7 +24,9 @@ class Planner(Protocol):
 DEFAULT_WAIT = 10  # model steps, when a request to wait does not say how long
 MAX_WAIT = 500  # per chat request: 5-6 s of watching on this CPU (1 s per ~100 steps); Ctrl-C stops it early
 
-RequestKind = Literal["go", "explore", "wait", "stop", "question", "help", "status", "forget", "clarify", "reject"]
+RequestKind = Literal[
+    "go", "name", "explore", "wait", "stop", "question", "help", "status", "forget", "clarify", "reject"
+]
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from agent_core.perception_heads import Percept, PerceptionHeads, encoder_features
 from world_model import WorldModel
 
 
 class Perception:
-    def __init__(self, model: WorldModel) -> None:
+    """`heads` (agent_core.perception_heads) read where the agent and the named objects are from
+    the same encoder pass; without them (bounce) the agent perceives latents only."""
+
+    def __init__(self, model: WorldModel, heads: PerceptionHeads | None = None) -> None:
         self.model = model
+        self.heads = heads
 
     @property
     def frameskip(self) -> int:
@@ -39,6 +44,19 @@ class Perception:
     @torch.inference_mode()
     def encode(self, frame: np.ndarray) -> np.ndarray:
         return self.model.encode(frame[None])[0].numpy()
+
+    @property
+    def object_names(self) -> list[str]:
+        """The objects the heads were trained to see (none without heads)."""
+        return list(self.heads.objects) if self.heads is not None else []
+
+    @torch.inference_mode()
+    def perceive(self, frame: np.ndarray) -> tuple[np.ndarray, Percept | None]:
+        """One encoder pass: the latent, and what the heads read from its feature maps."""
+        if self.heads is None:
+            return self.encode(frame), None
+        latents, features = encoder_features(self.model, frame[None])
+        return latents[0].numpy(), self.heads.read(features)[0]
 
     @torch.inference_mode()
     def surprise(self, latents: np.ndarray, actions: np.ndarray, latent: np.ndarray) -> float:

@@ -6,9 +6,12 @@ These are plain data so that the CLI, replay reports and tests read the same thi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from agent_core.perception_heads import Percept
 
 
 @dataclass(frozen=True)
@@ -17,12 +20,13 @@ class StepReport:
 
     step: int
     frame: np.ndarray  # what the agent saw after the step
-    facts: dict[str, Any]
+    facts: dict[str, Any]  # the world's ground truth: for views and scoring, never for deciding
     action: list[float]
     surprise: float | None  # of the window this step completes; None until the predictor has seen enough
     surprising: bool  # surprise above the agent's threshold
     memory_id: int | None
     imagined: list[tuple[float, float]] = field(default_factory=list)  # planned agent path
+    percept: Percept | None = None  # what the agent perceived after the step
 
 
 @dataclass

@@ -9,6 +9,7 @@ import typer
 from agent_core.limits import MAX_THREADS
 from agent_core.runtime import apply_thread_setting
 from cli import (
+    agent_bench_cmd,  # noqa: F401  (registers `bench agent`)
     ask_cmd,
     bench_cmd,
     chat_cmd,

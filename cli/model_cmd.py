@@ -6,6 +6,7 @@ import shlex
 import sys
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -141,11 +142,37 @@ def probe_command(
             f"probes refitted on {len(training_data.frames)} episodes, surprise on held-out ones; saved in {target}"
         )
     r2 = model.metadata.get("probe_r2", {})
+    heads = _perception_heads(model, world, checkpoint, fit)
     if as_json:
-        print_json(r2)
+        print_json(r2 if heads is None else {**r2, "perception_heads": heads})
         return
     for name, value in r2.items():
         out.print(f"{name:20s} R^2 = {value:.3f}")
+    if heads is not None:
+        out.print(
+            f"perception heads (held-out layouts): in-view F1 {heads['object_in_view_f1']}, object position "
+            f"{heads['object_position_px']['median']} px median, agent {heads['agent_position_px']['median']} px, "
+            f"room accuracy {heads['room_accuracy']}"
+        )
+
+
+def _perception_heads(model: Any, world: str, checkpoint: Path | None, fit: bool) -> dict[str, Any] | None:
+    """The perception heads' held-out scores (agent_core/perception_heads.py); with --fit, refit
+    them on the frozen encoder first and save them beside the model (tworooms only)."""
+    from agent_core.assembly import shipped_checkpoint
+    from agent_core.perception_heads import PerceptionHeads, fit_heads
+
+    if world != "tworooms" or model.config.encoder != "cnn":
+        return None
+    folder = checkpoint or shipped_checkpoint(world)
+    if fit:
+        with progress() as bar:
+            task = bar.add_task("perception heads", total=1, status="")
+            heads = fit_heads(model, on_epoch=lambda done, total: bar.update(task, completed=done, total=total))
+        heads.save(folder)
+        return heads.scores
+    loaded = PerceptionHeads.load(folder, model)
+    return None if loaded is None else loaded.scores
 
 
 def surprise_command(

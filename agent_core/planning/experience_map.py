@@ -74,6 +74,10 @@ class ExperienceMap:
         near_goal = np.hypot(columns - centre[0], rows - centre[1]) <= GOAL_RADIUS / self.resolution
         return (_with_neighbours(self.walked) & ~self.bumped) | near_goal
 
+    def weights(self, goal: np.ndarray, unwalked_cost: float) -> np.ndarray:
+        """Cost per pixel travelled in each cell: 1 on ground (see `ground`), `unwalked_cost` elsewhere."""
+        return np.where(self.ground(goal), 1.0, unwalked_cost)
+
     def travel_field(self, goal: np.ndarray, unwalked_cost: float = 100.0) -> np.ndarray:
         """Shortest travel distance (pixels) from every cell centre to the goal's cell.
 
@@ -83,7 +87,7 @@ class ExperienceMap:
         walked way round exists.
         """
         size = len(self.walked)
-        weight = np.where(self.ground(goal), 1.0, unwalked_cost)
+        weight = self.weights(goal, unwalked_cost)
         field = np.full((size, size), np.inf)
         source = self.cell(goal)
         field[source] = 0.0

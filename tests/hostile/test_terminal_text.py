@@ -15,7 +15,9 @@ HOSTILE = [
     "\x1b[2J\x1b[H cleared the screen",
     "a closing tag [/oops] crashes rich",
     "[bold red]fake markup[/] and :cat:",
-    "\x9b31m a one-byte CSI, \u202ereversed\u202c, a bell\x07 and [/oops] again",  # the last: ask shows it
+    # The last one reads as a perceived caption, so `ask` cites it (and must show it as text).
+    "in the left room at (12.0, 40.0); seeing red ball at (20.0, 30.0); \x9b31m a one-byte CSI, \u202ereversed\u202c,"
+    " a bell\x07 and [/oops] again",
 ]
 RAW = ("\x1b", "\x9b", "\u202e", "\x07")
 
