@@ -575,24 +575,7 @@ class Agent:
         """Model-predictive control (navigation.Navigator): plan, take a block, perceive, replan."""
         assert self.planner is not None
         planner = self.planner
-        agent = self
-
-        class Body:
-            def history(self) -> np.ndarray:
-                return np.stack(list(agent.latents))
-
-            def position(self) -> np.ndarray:
-                return agent._position()
-
-            def move(self, block: np.ndarray, imagined: list[tuple[float, float]]) -> bool:
-                started = time.perf_counter()
-                turn.steps.append(agent._step(block, on_step, imagined))
-                if "first_action" not in turn.timings_ms:
-                    turn.timings_ms["first_action"] = (time.perf_counter() - agent._turn_started) * 1000
-                turn.timings_ms["act"] = turn.timings_ms.get("act", 0.0) + (time.perf_counter() - started) * 1000
-                return not agent._stop
-
-        trip = planner.travel(Body(), destination, done, budget)
+        trip = planner.travel(_Body(self, turn, on_step), destination, done, budget)
         turn.timings_ms["plan"] = turn.timings_ms.get("plan", 0.0) + trip.plan_seconds * 1000
         self.last_plan_record = {
             "goal": [round(float(v), 1) for v in destination.position],
@@ -602,20 +585,9 @@ class Agent:
 
     def _wander(self, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int) -> None:
         assert self.planner is not None
-        agent = self
-
-        class Body:
-            def history(self) -> np.ndarray:
-                return np.stack(list(agent.latents))
-
-            def position(self) -> np.ndarray:
-                return agent._position()
-
-            def move(self, block: np.ndarray, imagined: list[tuple[float, float]]) -> bool:
-                turn.steps.append(agent._step(block, on_step, imagined))
-                return not agent._stop
-
-        self.planner.wander(Body(), done, budget, self.frameskip, int(np.prod(self._primitive_shape)))
+        self.planner.wander(
+            _Body(self, turn, on_step), done, budget, self.frameskip, int(np.prod(self._primitive_shape))
+        )
 
     def familiarise(self, steps: int, on_step: StepCallback | None = None) -> TurnResult:
         """Walk about for `steps` model steps (a random walk): the experience map learns the ground."""
@@ -634,3 +606,26 @@ class Agent:
         budget = FAMILIARISE_STEPS if planner.known_cells < YOUNG_MAP else self.max_steps // 2
         self._wander(turn, on_step, lambda: planner.known_cells >= 1.5 * YOUNG_MAP, budget)
         return outcomes.Explored(len(turn.steps), self._room, self.percept.in_view())
+
+
+class _Body:
+    """The agent as navigation sees it: its latent history, where it perceives itself, and a step
+    that is timed into the turn (the first action's latency is what a user waits for)."""
+
+    def __init__(self, agent: Agent, turn: TurnResult, on_step: StepCallback | None) -> None:
+        self.agent, self.turn, self.on_step = agent, turn, on_step
+
+    def history(self) -> np.ndarray:
+        return np.stack(list(self.agent.latents))
+
+    def position(self) -> np.ndarray:
+        return self.agent._position()
+
+    def move(self, block: np.ndarray, imagined: list[tuple[float, float]]) -> bool:
+        started = time.perf_counter()
+        timings = self.turn.timings_ms
+        self.turn.steps.append(self.agent._step(block, self.on_step, imagined))
+        if "first_action" not in timings:
+            timings["first_action"] = (time.perf_counter() - self.agent._turn_started) * 1000
+        timings["act"] = timings.get("act", 0.0) + (time.perf_counter() - started) * 1000
+        return not self.agent._stop

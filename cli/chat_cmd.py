@@ -146,21 +146,26 @@ def run_plain(session: ChatSession) -> None:
         session.handle(line)
 
 
+def session_screen(session: ChatSession, imagined: list[tuple[float, float]]) -> Any:
+    """The full chat screen for the session as it stands, with the agent's imagined path."""
+    agent = session.agent
+    return screen(
+        agent.frame,
+        imagined,
+        agent.facts,
+        agent.recent_memories(6),
+        agent.surprise_history,
+        agent.surprise_threshold,
+        session.turns,
+    )
+
+
 def run_rich(session: ChatSession) -> None:
     """Full screen: redraw after every turn, animate the world while the agent acts."""
-    agent = session.agent
     imagined: list[tuple[float, float]] = []
 
     def render() -> Any:
-        return screen(
-            agent.frame,
-            imagined,
-            agent.facts,
-            agent.recent_memories(6),
-            agent.surprise_history,
-            agent.surprise_threshold,
-            session.turns,
-        )
+        return session_screen(session, imagined)
 
     while session.running:
         out.clear()

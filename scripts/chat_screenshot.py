@@ -31,8 +31,7 @@ def main() -> None:
 
     os.environ["WORLDMIND_HOME"] = tempfile.mkdtemp(prefix="worldmind-screenshot-")
     from agent_core.assembly import AgentOptions, open_agent
-    from cli.chat_cmd import ChatSession
-    from cli.chat_view import screen
+    from cli.chat_cmd import ChatSession, session_screen
 
     agent = open_agent(AgentOptions(world="tworooms", seed=args.seed, namespace="screenshot", llm=args.llm))
     imagined: list[tuple[float, float]] = []
@@ -41,15 +40,7 @@ def main() -> None:
         session = ChatSession(agent, lambda role, text: None)
         for line in LINES:
             session.handle(line, on_step=lambda report: imagined.__setitem__(slice(None), report.imagined))
-        view = screen(
-            agent.frame,
-            imagined,
-            agent.facts,
-            agent.recent_memories(6),
-            agent.surprise_history,
-            agent.surprise_threshold,
-            session.turns,
-        )
+        view = session_screen(session, imagined)
     finally:
         agent.close()
     console = Console(record=True, width=130, height=45, file=io.StringIO(), force_terminal=True)
