@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from agent_core.data.collect import FORMAT, MANIFEST, sha256_file, write_atomically
+from agent_core.data.collect import FORMAT, MANIFEST, write_atomically, write_shard
 from agent_core.data.dataset import Dataset
 from agent_core.video import VideoError, read_video
 from world_model.training import TrainingData
@@ -114,20 +114,7 @@ def _write_clips(folder: Path, index: int, source: Path, clips: np.ndarray, spec
         "actions": np.zeros((len(clips), spec.clip_frames - 1, 0), np.float32),
         "facts_json": np.frombuffer(json.dumps(facts).encode(), np.uint8),
     }
-    path = folder / f"shard-{index:05d}.npz"
-
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as handle:
-            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
-
-    write_atomically(path, write)
-    return {
-        "index": index,
-        "file": path.name,
-        "episodes": len(clips),
-        "seeds": seeds.tolist(),
-        "sha256": sha256_file(path),
-    }
+    return write_shard(folder, index, arrays)
 
 
 def build_video_dataset(

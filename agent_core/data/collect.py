@@ -99,7 +99,13 @@ def _write_shard(spec: CollectionSpec, index: int, out: Path) -> dict[str, Any]:
     }
     for key in common_states([e.states for e in episodes]):
         arrays[f"state_{key}"] = np.stack([e.states[key] for e in episodes])
-    path = out / f"shard-{index:05d}.npz"
+    return write_shard(out, index, arrays)
+
+
+def write_shard(folder: Path, index: int, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Write one shard (`seeds`, `frames`, `actions`, `facts_json`, states) atomically; returns its
+    manifest record, checksum included."""
+    path = folder / f"shard-{index:05d}.npz"
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as handle:
@@ -109,7 +115,7 @@ def _write_shard(spec: CollectionSpec, index: int, out: Path) -> dict[str, Any]:
     return {
         "index": index,
         "file": path.name,
-        "episodes": len(episodes),
+        "episodes": len(arrays["seeds"]),
         "seeds": arrays["seeds"].tolist(),
         "sha256": sha256_file(path),
     }
