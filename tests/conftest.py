@@ -35,6 +35,7 @@ def assert_usage_error(result: Any, *fragments: str) -> str:
     line = result.stderr.strip()
     assert code == 2, f"exit {code}, stderr: {result.stderr}"
     assert line.startswith("error:") and "\n" not in line, f"not one error line: {line!r}"
+    assert "Traceback" not in result.stdout, result.stdout
     for fragment in fragments:
         assert fragment in line, f"{fragment!r} not in {line!r}"
     return line

@@ -19,17 +19,6 @@ import numpy as np
 from memory.archive import FORMAT, VERSION
 
 
-def refused(result: Any, *fragments: str) -> str:
-    """Exit 2 and one line on stderr, no traceback; returns the line."""
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == 2, result.output
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
-
-
 def rows(url: str) -> dict[str, list[tuple]] | None:
     """Every row of every table of a SQLite database (None if the file does not exist)."""
     path = Path(url.removeprefix("sqlite:///"))

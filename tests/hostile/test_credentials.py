@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hostile.archives import refused
+from tests.conftest import assert_usage_error
 
 SECRET = "s3cret-Pa55"
 URLS = {
@@ -18,7 +18,7 @@ URLS = {
 @pytest.mark.parametrize("command", [["memory", "stats"], ["memory", "namespaces"], ["memory", "list"]])
 @pytest.mark.parametrize("url", URLS.values(), ids=list(URLS))
 def test_a_bad_database_url_is_one_line_without_its_password(cli_run, url, command):
-    line = refused(cli_run(*command, "--db", url))
+    line = assert_usage_error(cli_run(*command, "--db", url))
     assert SECRET not in line and "***" in line
 
 

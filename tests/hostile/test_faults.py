@@ -20,17 +20,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from memory import MemoryStore, NewMemory
+from tests.conftest import assert_usage_error
 
 NAMESPACE = "robot"
 MEMORIES = 200
 ROOT = os.geteuid() == 0
-
-
-def one_line_error(result) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 def make_database(path: Path, note: str = "") -> str:
@@ -114,7 +108,7 @@ def test_a_read_only_database_is_one_line(cli_run, database, archive, how, comma
             result = cli_run("memory", "forget", "--all", "--yes", "--db", url, "-n", NAMESPACE)
         else:
             result = cli_run("memory", "import", archive, "--db", url, "-n", "copy")  # new: not a re-import
-        line = one_line_error(result)
+        line = assert_usage_error(result)
     finally:
         path.chmod(0o644)
         path.parent.chmod(0o755)
@@ -126,7 +120,7 @@ def test_an_agent_on_a_read_only_database_is_one_line(cli_run, database):
     path, _ = database
     before = stored(path)
     url = f"sqlite:///file:{path}?mode=ro&uri=true"
-    line = one_line_error(cli_run("ask", "where is the red ball?", "--llm", "keyword-test-double", "--db", url))
+    line = assert_usage_error(cli_run("ask", "where is the red ball?", "--llm", "keyword-test-double", "--db", url))
     assert "memory.sqlite" in line and "readonly" in line
     assert stored(path) == before
 
@@ -157,7 +151,7 @@ def test_a_full_disk_is_one_line_naming_the_database(cli_run, database, tmp_path
     assert cli_run("memory", "export", archive, "--db", other, "-n", NAMESPACE).exit_code == 0
     before = stored(path)
     with disk_full():
-        line = one_line_error(cli_run("memory", "import", archive, "--db", url, "-n", NAMESPACE))
+        line = assert_usage_error(cli_run("memory", "import", archive, "--db", url, "-n", NAMESPACE))
     assert str(path) in line and "database or disk is full" in line
     assert stored(path) == before
 
@@ -165,7 +159,7 @@ def test_a_full_disk_is_one_line_naming_the_database(cli_run, database, tmp_path
 def test_an_unreachable_server_is_one_line_without_its_password(cli_run):
     url = "postgresql+psycopg://worldmind:s3cret@127.0.0.1:1/worldmind"
     for command in (("memory", "namespaces"), ("memory", "stats", "-n", NAMESPACE)):
-        line = one_line_error(cli_run(*command, "--db", url))
+        line = assert_usage_error(cli_run(*command, "--db", url))
         assert "127.0.0.1" in line and "s3cret" not in line
 
 
@@ -231,7 +225,7 @@ def test_a_damaged_database_is_one_line_for_every_command(cli_run, database, arc
     damage(path, "memories")
     before = stored(path)
     result = cli_run(*(part.format(tmp=tmp_path) for part in command), "--db", url, "-n", NAMESPACE)
-    line = one_line_error(result)
+    line = assert_usage_error(result)
     assert str(path) in line and "malformed" in line
     assert stored(path) == before
     assert not (tmp_path / "out.zip").exists() and not list(tmp_path.glob(".*.tmp"))
@@ -253,7 +247,7 @@ def test_rows_an_index_lists_but_the_table_lacks_are_one_line(cli_run, database)
     path, url = database
     orphan_index_entries(path)
     before = stored(path)
-    line = one_line_error(cli_run("memory", "rebuild", "--db", url, "-n", NAMESPACE))
+    line = assert_usage_error(cli_run("memory", "rebuild", "--db", url, "-n", NAMESPACE))
     assert "11 memories" in line and "damaged" in line
     report = json.loads(cli_run("memory", "check", "--db", url, "-n", NAMESPACE, "--json").stdout)
     assert not report["consistent"] and "wrong # of entries" in report["database_integrity"]
@@ -293,7 +287,7 @@ def test_a_read_only_home_is_one_line(cli_run, monkeypatch, command):
         monkeypatch.delenv("XDG_DATA_HOME", raising=False)
         monkeypatch.setenv("HOME", str(top / "home"))
         with as_a_user():
-            line = one_line_error(cli_run(*command))
+            line = assert_usage_error(cli_run(*command))
         assert str(top / "home") in line and "Permission denied" in line
         assert list((top / "home").iterdir()) == []
     finally:
@@ -309,7 +303,7 @@ def test_a_data_folder_that_is_a_file_is_one_line(cli_run, monkeypatch, tmp_path
     home = tmp_path / "not-a-folder"
     home.write_text("a file")
     monkeypatch.setenv("WORLDMIND_HOME", str(home))
-    line = one_line_error(cli_run(*command))
+    line = assert_usage_error(cli_run(*command))
     assert str(home) in line and "not a folder" in line
     assert home.read_text() == "a file"
 
@@ -330,7 +324,7 @@ def test_an_index_path_that_is_the_wrong_kind_of_thing_is_one_line(cli_run, data
         shutil.rmtree(folder)
         folder.write_text("a file")
     before = stored(path)
-    line = one_line_error(cli_run(*command, "--db", url, "-n", NAMESPACE))
+    line = assert_usage_error(cli_run(*command, "--db", url, "-n", NAMESPACE))
     assert str(folder) in line
     assert stored(path) == before
 
@@ -344,7 +338,7 @@ def test_export_that_cannot_write_its_archive_is_one_line_and_leaves_no_temporar
     out = tmp_path / "out"
     (out / "a-folder").mkdir(parents=True)
     before = stored(path)
-    line = one_line_error(cli_run("memory", "export", out / target, "--force", "--db", url, "-n", NAMESPACE))
+    line = assert_usage_error(cli_run("memory", "export", out / target, "--force", "--db", url, "-n", NAMESPACE))
     assert str(out / target) in line
     assert [p.relative_to(out).as_posix() for p in out.rglob("*")] == ["a-folder"]
     assert stored(path) == before
@@ -383,6 +377,6 @@ def test_a_checkpoint_config_of_the_wrong_types_is_one_line(cli_run, tmp_path, c
     document = edit(json.loads((checkpoint / "config.json").read_text()))
     (checkpoint / "config.json").write_text(json.dumps(document))  # NaN is written as JSON's NaN
     arguments, typed = AGENT_COMMANDS[command]
-    line = one_line_error(cli_run(*arguments, "--checkpoint", checkpoint, input=typed))
+    line = assert_usage_error(cli_run(*arguments, "--checkpoint", checkpoint, input=typed))
     assert str(checkpoint / "config.json") in line and field in line
     assert not (tmp_path / "home" / "memory.sqlite").exists()  # refused before the memory opened

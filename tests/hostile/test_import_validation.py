@@ -8,13 +8,13 @@ import zipfile
 import numpy as np
 import pytest
 
+from tests.conftest import assert_usage_error
 from tests.hostile.archives import (
     archive_members,
     chat_row,
     episode_row,
     memory_row,
     npy,
-    refused,
     rows,
     write_archive,
     write_zip,
@@ -105,7 +105,7 @@ def test_a_bad_archive_is_refused_in_one_line_and_writes_nothing(cli_run, db, tm
     archive = write_archive(tmp_path / "bad.zip", **changes)
     before = rows(db)
     for namespace in ("copy", "robot"):  # a new namespace is not even created
-        refused(cli_run("memory", "import", archive, "--db", db, "-n", namespace), message)
+        assert_usage_error(cli_run("memory", "import", archive, "--db", db, "-n", namespace), message)
     assert rows(db) == before
 
 
@@ -128,14 +128,14 @@ def test_zip_directory_problems_are_refused(cli_run, db, tmp_path):
     cases["appears twice"] = tmp_path / "twice.zip"
     before = rows(db)
     for message, path in cases.items():
-        refused(cli_run("memory", "import", path, "--db", db, "-n", "copy"), message)
+        assert_usage_error(cli_run("memory", "import", path, "--db", db, "-n", "copy"), message)
     assert rows(db) == before
 
 
 def test_a_bad_archive_creates_no_database(cli_run, tmp_path):
     archive = write_archive(tmp_path / "bad.zip", episodes=[episode_row(seed="x")])
     url = f"sqlite:///{tmp_path / 'new.sqlite'}"
-    refused(cli_run("memory", "import", archive, "--db", url), "seed")
+    assert_usage_error(cli_run("memory", "import", archive, "--db", url), "seed")
     assert rows(url) is None
 
 
@@ -144,7 +144,7 @@ def test_importing_the_same_archive_twice_is_refused(cli_run, db, tmp_path):
     imported = cli_run("memory", "import", archive, "--db", db, "-n", "copy")
     assert imported.exit_code == 0, imported.output
     before = rows(db)
-    refused(
+    assert_usage_error(
         cli_run("memory", "import", archive, "--db", db, "-n", "copy"),
         "already holds 1 of its 1 episodes",
         "imported before",
@@ -152,7 +152,7 @@ def test_importing_the_same_archive_twice_is_refused(cli_run, db, tmp_path):
     assert rows(db) == before
     chat_only = write_archive(tmp_path / "chat.zip", episodes=[], memories=[], latents=np.zeros((0, 3), np.float32))
     assert cli_run("memory", "import", chat_only, "--db", db, "-n", "talk").exit_code == 0
-    refused(cli_run("memory", "import", chat_only, "--db", db, "-n", "talk"), "1 of its 1 chat turns")
+    assert_usage_error(cli_run("memory", "import", chat_only, "--db", db, "-n", "talk"), "1 of its 1 chat turns")
     assert cli_run("memory", "import", archive, "--db", db, "-n", "other").exit_code == 0  # another namespace: fine
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from tests.hostile.archives import chat_row, episode_row, memory_row, refused, write_archive
+from tests.conftest import assert_usage_error
+from tests.hostile.archives import chat_row, episode_row, memory_row, write_archive
 
 HOSTILE = [
     "\x1b]0;pwned\x07 retitled the terminal",
@@ -77,7 +78,9 @@ def test_json_output_stays_exact(cli_run, imported):
 
 
 def test_errors_naming_typed_text_stay_one_inert_line(cli_run, imported):
-    line = refused(cli_run("memory", "stats", "--db", imported, "-n", "\x1b[2J[/x]\nsecond line"), "no namespace")
+    line = assert_usage_error(
+        cli_run("memory", "stats", "--db", imported, "-n", "\x1b[2J[/x]\nsecond line"), "no namespace"
+    )
     assert "\x1b" not in line and "\\x1b[2J[/x]" in line
 
 

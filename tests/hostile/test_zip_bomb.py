@@ -6,7 +6,8 @@ import tracemalloc
 
 import pytest
 
-from tests.hostile.archives import archive_members, deflated, deflated_zeros, refused, rows, write_raw_zip
+from tests.conftest import assert_usage_error
+from tests.hostile.archives import archive_members, deflated, deflated_zeros, rows, write_raw_zip
 
 GIB = 1 << 30
 PEAK_LIMIT = 256 << 20  # what the whole in-process command may allocate while refusing
@@ -36,7 +37,7 @@ def test_a_2_gib_member_in_a_2_mb_archive_is_refused_without_reading_it(cli_run,
     assert archive.stat().st_size < 3 << 20
     before = rows(db)
     result, peak = import_measured(cli_run, archive, db)
-    refused(result, member, "its manifest allows at most")
+    assert_usage_error(result, member, "its manifest allows at most")
     assert peak < PEAK_LIMIT, f"{peak / 2**20:.0f} MiB used to refuse a bomb"
     assert rows(db) == before
 
@@ -46,7 +47,7 @@ def test_a_member_within_inflated_manifest_counts_is_refused_by_its_compression_
     archive = bomb(tmp_path / "bomb.zip", "latents.npy", 256 << 20, counts=counts, dim=1024)
     before = rows(db)
     result, peak = import_measured(cli_run, archive, db)
-    refused(result, "expands", "times")
+    assert_usage_error(result, "expands", "times")
     assert peak < PEAK_LIMIT
     assert rows(db) == before
 
@@ -55,6 +56,6 @@ def test_a_member_that_expands_past_its_declared_size_is_cut_off(cli_run, db, tm
     archive = bomb(tmp_path / "liar.zip", "latents.npy", 2 * GIB, declared=200)  # the directory lies
     before = rows(db)
     result, peak = import_measured(cli_run, archive, db)
-    refused(result, "latents.npy")
+    assert_usage_error(result, "latents.npy")
     assert peak < PEAK_LIMIT
     assert rows(db) == before
