@@ -247,8 +247,9 @@ def load_training_data(world: str, paths: list[Path]) -> tuple[TrainingData, str
     actions = np.concatenate([p[1][:, : length - 1] for p in parts])
     keys = common_states([p[2] for p in parts], leading=2)
     states = {k: np.concatenate([p[2][k][:, :length] for p in parts]) for k in keys}
+    live = np.minimum(np.concatenate([d.live_lengths() for d in datasets]), length)
     digest = hashlib.sha256("".join(d.manifest_sha256 for d in datasets).encode()).hexdigest()
-    return TrainingData(frames, actions, states), digest
+    return TrainingData(frames, actions, states, live), digest
 
 
 def model_config(world: str, overrides: dict[str, Any] | None = None) -> ModelConfig:

@@ -90,6 +90,23 @@ def test_collected_data_keeps_numeric_info_and_expert_actions(tmp_path):
     assert np.abs(actions).max() <= 1.0 and np.abs(actions).max() > 0.9
 
 
+def test_training_windows_stop_where_the_world_ended(tmp_path):
+    from agent_core.model_training import load_training_data
+
+    short = "tests.gym_envs:worldmind-test/Short-v0"  # ends after 3 steps, then holds its frame
+    collect_dataset(CollectionSpec(short, "random", episodes=4, steps=8), tmp_path / "short")
+    collect_dataset(CollectionSpec(DOT, "random", episodes=2, steps=8), tmp_path / "dot")
+    np.testing.assert_array_equal(Dataset(tmp_path / "short").live_lengths(), [4, 4, 4, 4])
+    data, _ = load_training_data(short, [tmp_path / "short"])
+    frames, actions = data.sample(200, 3, np.random.default_rng(0))
+    assert all(not np.array_equal(w[1], w[2]) for w in frames)  # every window moves: none is held
+    assert frames.shape == (200, 3, 64, 64, 3) and actions.shape == (200, 2, 2)
+    starts = {int(np.flatnonzero((data.frames[:, :4] == w[0]).all(axis=(2, 3, 4)).any(axis=0))[0]) for w in frames}
+    assert starts == {0, 1}  # windows of 3 frames fit twice into the 4 frames before the end
+    whole, _ = load_training_data(DOT, [tmp_path / "dot"])
+    np.testing.assert_array_equal(whole.live, [9, 9])  # a world that never ends: every frame
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [

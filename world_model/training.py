@@ -58,6 +58,10 @@ class TrainingData:
     frames: np.ndarray  # [N, T, 64, 64, 3] uint8
     actions: np.ndarray  # [N, T-1, A] float32
     states: dict[str, np.ndarray]  # [N, T, ...]
+    # Frames per episode before the world ended and held its last frame (None: all of them).
+    # The held frames are no transitions: whatever the action, nothing moves, and trained on
+    # them the model learns that actions do nothing near where experts stop.
+    live: np.ndarray | None = None
 
     def window_length(self, model: WorldModel, train: TrainConfig) -> int:
         """`window_length`, checked against the length of these episodes."""
@@ -65,16 +69,26 @@ class TrainingData:
         span = (length - 1) * model.config.frameskip + 1
         if span > self.frames.shape[1]:
             raise TrainingError(f"episodes have {self.frames.shape[1]} frames; windows need {span}")
+        if self.live is not None and not (self.live >= span).any():
+            longest = int(self.live.max(initial=0))
+            raise TrainingError(f"no episode runs {span} frames before it ends (the longest: {longest})")
         return length
 
     def sample(
         self, batch: int, length: int, rng: np.random.Generator, frameskip: int = 1
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Random windows of `length` frames `frameskip` apart; the actions between two kept
-        frames are concatenated into one action block [B, length-1, A * frameskip]."""
+        """Random windows of `length` frames `frameskip` apart, within the live frames; the
+        actions between two kept frames are concatenated into one action block
+        [B, length-1, A * frameskip]."""
         span = (length - 1) * frameskip
-        episodes = rng.integers(0, len(self.frames), batch)
-        starts = rng.integers(0, self.frames.shape[1] - span, batch)
+        if self.live is None:
+            episodes = rng.integers(0, len(self.frames), batch)
+            starts = rng.integers(0, self.frames.shape[1] - span, batch)
+        else:
+            room = self.live - span  # window starts each episode has (none when <= 0)
+            long_enough = np.flatnonzero(room > 0)
+            episodes = long_enough[rng.integers(0, len(long_enough), batch)]
+            starts = (rng.random(batch) * room[episodes]).astype(np.int64)
         steps = starts[:, None] + np.arange(span)
         actions = self.actions[episodes[:, None], steps].reshape(batch, length - 1, -1)
         return self.frames[episodes[:, None], starts[:, None] + np.arange(length) * frameskip], actions

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from agent_core.data.collect import FORMAT, MANIFEST, sha256_file
 from agent_core.errors import DatasetError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ class Dataset:
         if self.world != world:
             raise DatasetError(f"dataset {self.path} is for world {self.world!r}, not {world!r}")
 
-    def load_shard(self, index: int) -> Shard:
+    def _read_shard(self, index: int, read: Callable[[Any], T]) -> T:
+        """`read(npz)` on shard `index` once its checksum is verified; unreadable -> DatasetError."""
         record = self.shard_records[index]
         path = self.path / record["file"]
         if not path.is_file():
@@ -80,15 +83,21 @@ class Dataset:
             raise DatasetError(f"shard {path} is corrupt or truncated (checksum mismatch)")
         try:
             with np.load(path) as data:
-                return Shard(
-                    seeds=data["seeds"],
-                    frames=data["frames"],
-                    actions=data["actions"],
-                    states={k[len("state_") :]: data[k] for k in data.files if k.startswith("state_")},
-                    facts_json=data["facts_json"].tobytes(),
-                )
+                return read(data)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise DatasetError(f"shard {path} cannot be read: {exc}") from exc
+
+    def load_shard(self, index: int) -> Shard:
+        return self._read_shard(
+            index,
+            lambda data: Shard(
+                seeds=data["seeds"],
+                frames=data["frames"],
+                actions=data["actions"],
+                states={k[len("state_") :]: data[k] for k in data.files if k.startswith("state_")},
+                facts_json=data["facts_json"].tobytes(),
+            ),
+        )
 
     def shards(self) -> Iterator[Shard]:
         for index in range(len(self.shard_records)):
@@ -114,6 +123,19 @@ class Dataset:
             np.concatenate(actions)[:n],
             {k: np.concatenate([s[k] for s in states])[:n] for k in keys},
         )
+
+    def live_lengths(self, max_episodes: int | None = None) -> np.ndarray:
+        """Frames per episode up to the one where the world ended (its own end included): a
+        gymnasium world that terminates holds its last frame (`facts["done"]`) until the
+        fixed-length episode is over, and those held frames are no transitions."""
+        lengths: list[int] = []
+        for index in range(len(self.shard_records)):
+            for facts in self._read_shard(index, lambda data: json.loads(data["facts_json"].tobytes())):
+                ended = [step for step, fact in enumerate(facts) if fact.get("done")]
+                lengths.append(ended[0] + 1 if ended else len(facts))
+            if max_episodes is not None and len(lengths) >= max_episodes:
+                break
+        return np.array(lengths[:max_episodes], dtype=np.int64)
 
     def windows(self, length: int, frameskip: int = 1, shuffle: bool = True, seed: int = 0) -> Iterator[Window]:
         """Every window of `length` frames `frameskip` apart, one shard in memory at a time.

@@ -18,11 +18,17 @@ from stable_worldmodel.envs.two_room import ExpertPolicy
 
 SUCCESS_DISTANCE = 16.0  # swm TwoRoomEnv.step: terminated = dist < 16.0
 
+# LeWM's settings where they carry over to a 64 px CPU model: one model step is 5 env steps
+# (its action_block), and one latent of history (the env has no momentum: a frame is the whole
+# state). Expert episodes stop at the env's target (about 30 steps), so windows are short:
+# 1 latent + 2 rollout steps + 2 = 5 model steps, 21 frames.
 WORLDMIND_RECIPE = {
     "collections": [
-        {"policy": "examples.gym.swm_tworoom:expert", "episodes": 300, "steps": 64, "seed": 0},
-        {"policy": "random", "episodes": 100, "steps": 64, "seed": 10_000},
+        {"policy": "examples.gym.swm_tworoom:expert", "episodes": 1500, "steps": 64, "seed": 0},
+        {"policy": "random", "episodes": 300, "steps": 64, "seed": 10_000},
     ],
+    "model": {"frameskip": 5, "history": 1, "latent_dim": 128},
+    "train": {"steps": 2500, "rollout_steps": 2},
 }
 
 
