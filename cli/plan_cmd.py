@@ -93,6 +93,7 @@ def _bench_goal_frame(
     execute: int,
     success: str | None,
     greedy: str | None,
+    goals_past_end: bool,
     as_json: bool,
 ) -> None:
     """`bench plan --protocol goal-frame` on a gymnasium world (agent_core.benchmarks.goal_frame)."""
@@ -134,6 +135,7 @@ def _bench_goal_frame(
         report = benchmark_goal_frame(
             model, world, expert, goal_offset, budget, seeds, episodes, setup,
             success_name=success, greedy=greedy, first_seed=first_seed, on_episode=on_episode,
+            goals_past_end=goals_past_end,
         )  # fmt: skip
     finally:
         bar.stop()
@@ -245,6 +247,11 @@ def register(app: typer.Typer) -> None:
         greedy: str | None = typer.Option(
             None, "--greedy", help="goal-frame: module:factory(env, seed, goal_frame) -> act(obs, info), a baseline."
         ),
+        goals_past_end: bool = typer.Option(
+            False,
+            "--goals-past-end",
+            help="goal-frame: keep goals after the expert's episode ended (its held last frame); LeWM has none.",
+        ),
         seeds: int = typer.Option(3, "--seeds", min=1, max=MAX_PLAN_SEEDS, help="Evaluation seeds."),
         first_seed: int = typer.Option(
             0,
@@ -280,7 +287,7 @@ def register(app: typer.Typer) -> None:
                 raise PlanningError(f"a gymnasium world has the goal-frame protocol, not {protocol!r}")
             _bench_goal_frame(
                 world, checkpoint, expert, goal_offset, budget, seeds, episodes, first_seed,
-                planner, horizon, samples, iterations, execute, success, greedy, as_json,
+                planner, horizon, samples, iterations, execute, success, greedy, goals_past_end, as_json,
             )  # fmt: skip
             return
         if world != "tworooms":

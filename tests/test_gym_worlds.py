@@ -207,3 +207,17 @@ def test_goal_frame_protocol_refuses_bad_input(cli_run, tmp_path):
         "bench", "plan", "--world", jitter_world, *GOAL_FRAME, *DOT_TESTS, "--checkpoint", jitter_checkpoint
     )
     assert_usage_error(jitter, "does not replay exactly")
+
+
+def test_goal_frames_come_before_the_expert_episode_ends():
+    from agent_core.benchmarks.goal_frame import make_goal_episodes
+
+    ending = world_key(DOT, '{"limit": 14}')  # the env ends every episode after 14 steps
+    expert = "tests.gym_envs:greedy_expert"
+    inside, passed = make_goal_episodes(ending, expert, seed=0, count=12, offset=10)
+    assert passed == 0 and all(len(e.actions) + 10 <= 14 for e in inside)
+    assert all(not np.array_equal(e.goal_frame, e.start_frame) for e in inside)
+    past, _ = make_goal_episodes(ending, expert, seed=0, count=12, offset=10, past_end=True)
+    assert max(len(e.actions) for e in past) > 4  # LeWM's rule off: starts as late as offset - 1
+    with pytest.raises(WorldError, match="no goal-frame pairs"):
+        make_goal_episodes("tests.gym_envs:worldmind-test/Short-v0", expert, seed=0, count=2, offset=10)

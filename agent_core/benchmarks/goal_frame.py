@@ -1,9 +1,12 @@
 """The goal-frame protocol (LeWM's) on any gymnasium world.
 
-For each evaluation seed s and episode i, the world is reset with seed 9_000_000 + 1000 s + i
-(seeds no collection uses) and the expert policy acts for `warmup + offset` world steps, warmup
-drawn uniformly from 0..offset-1 with that seed. The frame at `warmup` is the start, the frame
-at `warmup + offset` the goal. The world is put in the start state by resetting it with the
+For each evaluation seed s, the world is reset with seeds 9_000_000 + 1000 s + i, i = 0, 1, ...
+(seeds no collection uses) and the expert policy acts for up to 2 offset - 1 world steps,
+stopping where the env ends the episode; warmup is drawn uniformly from that seed among
+0..offset-1 where `warmup + offset` comes before the end, and a seed with none is passed over
+(as LeWM draws pairs from recorded episodes that stop at the env's end; `goals_past_end` keeps
+them, with the held last frame as the goal). The frame at `warmup` is the start, the frame at
+`warmup + offset` the goal. The world is put in the start state by resetting it with the
 same seed and replaying the expert's actions (refused if the env does not replay exactly).
 The agent then plans with MPC in latent space towards the goal frame's latent (sum over the
 horizon of the distance of each imagined latent to it), executing `execute` model steps per
@@ -96,35 +99,61 @@ def _gym_world(world: str) -> GymWorld:
     return env
 
 
-def make_goal_episodes(world: str, expert: str, seed: int, count: int, offset: int) -> list[GoalEpisode]:
-    """The protocol's episodes for one evaluation seed (deterministic)."""
-    episodes = []
+def make_goal_episodes(
+    world: str, expert: str, seed: int, count: int, offset: int, past_end: bool = False
+) -> tuple[list[GoalEpisode], int]:
+    """The protocol's episodes for one evaluation seed (deterministic), and how many world
+    seeds were passed over because the expert's episode ended before a goal `offset` steps
+    after some start: LeWM draws start and goal from recorded episodes, which stop where the
+    env ends them, so a goal is never the frame a finished episode holds. With `past_end`
+    such goals are kept (the held frame is the goal; the start may already be there)."""
+    episodes: list[GoalEpisode] = []
+    passed = 0
     env = _gym_world(world)
     try:
-        for index in range(count):
-            world_seed = HELD_OUT_SEED_BASE + 1000 * seed + index
-            warmup = int(np.random.default_rng(world_seed).integers(0, offset))
-            frame, facts = env.reset(seed=world_seed)
-            policy = make_policy(expert, env, seed=world_seed)
-            frames, actions = [frame], []
-            for _ in range(warmup + offset):
-                action = env.action_vector(policy(facts))
-                frame, _, _, _, facts = env.step(action)
-                frames.append(frame)
-                actions.append(action)
-            episodes.append(
-                GoalEpisode(
-                    world_seed,
-                    np.array(actions, dtype=np.float32)[:warmup],
-                    np.array(actions[warmup:], dtype=np.float32),
-                    frames[warmup],
-                    frames[-1],
-                    dict(env.last_info),
+        while len(episodes) < count:
+            world_seed = HELD_OUT_SEED_BASE + 1000 * seed + len(episodes) + passed
+            if passed + len(episodes) >= 1000:
+                raise WorldError(
+                    f"the expert's episodes end within {offset} steps of every start: no goal-frame pairs "
+                    f"(pass goals past the end, or a shorter --goal-offset)"
                 )
-            )
+            episode = _goal_episode(env, expert, world_seed, offset, past_end)
+            if episode is None:
+                passed += 1
+            else:
+                episodes.append(episode)
     finally:
         env.close()
-    return episodes
+    return episodes, passed
+
+
+def _goal_episode(env: GymWorld, expert: str, world_seed: int, offset: int, past_end: bool) -> GoalEpisode | None:
+    """The expert's run from `world_seed`: start uniform in 0..offset-1 among those whose goal
+    comes before the episode ends (unless `past_end`); None when there is none."""
+    frame, facts = env.reset(seed=world_seed)
+    policy = make_policy(expert, env, seed=world_seed)
+    frames, actions, infos = [frame], [], [dict(env.last_info)]
+    for _ in range(2 * offset - 1):
+        if facts["done"] and not past_end:
+            break
+        action = env.action_vector(policy(facts))
+        frame, _, _, _, facts = env.step(action)
+        frames.append(frame)
+        actions.append(action)
+        infos.append(dict(env.last_info))
+    last_start = min(offset - 1, len(frames) - 1 - offset)
+    if last_start < 0:
+        return None
+    warmup = int(np.random.default_rng(world_seed).integers(0, last_start + 1))
+    return GoalEpisode(
+        world_seed,
+        np.array(actions, dtype=np.float32)[:warmup],
+        np.array(actions[warmup : warmup + offset], dtype=np.float32),
+        frames[warmup],
+        frames[warmup + offset],
+        infos[warmup + offset],
+    )
 
 
 def _at_start(world: str, episode: GoalEpisode) -> GymWorld:
@@ -259,6 +288,7 @@ def benchmark_goal_frame(
     greedy: str | None = None,
     first_seed: int = 0,
     on_episode: Callable[[], None] | None = None,
+    goals_past_end: bool = False,
 ) -> dict[str, Any]:
     """The goal-frame protocol; JSON-ready report (success per seed, baselines, ms per plan)."""
     if offset < 1 or budget < 1:
@@ -268,10 +298,13 @@ def benchmark_goal_frame(
     seconds: list[float] = []
     baselines: dict[str, list[bool]] = {"random": [], "expert": [], "greedy": []}
     outcomes: list[dict[str, Any]] = []
+    passed_over = 0
     started = time.perf_counter()
     for seed in range(first_seed, first_seed + seeds):
         wins = []
-        for episode in make_goal_episodes(world, expert, seed, episodes, offset):
+        drawn, passed = make_goal_episodes(world, expert, seed, episodes, offset, goals_past_end)
+        passed_over += passed
+        for episode in drawn:
             outcome = planner_episode(model, world, episode, budget, setup, success)
             wins.append(outcome["reached"])
             seconds += outcome["seconds"]
@@ -305,6 +338,9 @@ def benchmark_goal_frame(
         "greedy_success": round(float(np.mean(baselines["greedy"])), 4) if greedy else None,
         "ms_per_plan": round(1000 * float(np.mean(seconds)), 2) if seconds else None,
         "episodes_per_seed": episodes,
+        "goals_past_end": goals_past_end,
+        # world seeds whose expert episode ended too soon for a goal `offset` steps after a start
+        "world_seeds_passed_over": passed_over,
         "seeds": seeds,
         "first_seed": first_seed,
         "expert": expert,
