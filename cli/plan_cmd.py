@@ -77,6 +77,83 @@ def _parse_goal(text: str) -> np.ndarray:
     return np.array([x, y])
 
 
+def _goal_frame_setup(planner: str, horizon: int, samples: int, iterations: int, execute: int):
+    """The goal-frame planner settings (agent_core.benchmarks.goal_frame) from the CLI options."""
+    from agent_core.benchmarks.goal_frame import GoalFrameSetup
+    from agent_core.planning import PlannerConfig, PlanningError
+
+    if planner not in ("cem", "mppi"):
+        raise PlanningError(f"unknown planner {planner!r}; known: cem, mppi")
+    defaults = GoalFrameSetup()
+    config = PlannerConfig(
+        horizon=horizon,
+        samples=samples,
+        iterations=iterations,
+        elites=min(defaults.config.elites, samples),
+        time_budget_s=defaults.config.time_budget_s,
+    )
+    return GoalFrameSetup(planner=planner, config=config, execute=execute)
+
+
+def _gym_checkpoint(world: str, checkpoint: Path | None) -> Path:
+    from agent_core.planning import PlanningError
+
+    if checkpoint is None:
+        raise PlanningError(
+            f"a gymnasium world has no shipped model: give --checkpoint (train --world {world.split(' ')[0]})"
+        )
+    return checkpoint
+
+
+def _plan_to_goal_image(
+    world: str,
+    seed: int,
+    goal_image: Path | None,
+    setup,
+    budget: int,
+    checkpoint: Path | None,
+    as_json: bool,
+) -> None:
+    """`plan --world GYM --goal-image FILE`: MPC from the world's reset towards the picture's
+    latent (the picture made a frame as observations are) for the whole budget, or until the
+    world ends; reports the model's latent distance to the goal, the world has no test of it."""
+    from agent_core.assembly import load_world_model
+    from agent_core.benchmarks.goal_frame import gym_world, pursue_goal_frame
+    from agent_core.imaging import load_image
+    from agent_core.planning import PlanningError
+
+    if goal_image is None:
+        raise PlanningError("a gymnasium world takes its goal as a picture: give --goal-image FILE")
+    image = load_image(goal_image)
+    model = load_world_model(world, _gym_checkpoint(world, checkpoint))
+    env = gym_world(world)
+    try:
+        start, _ = env.reset(seed=seed)
+        goal = env.frame_from_image(image)
+        result = pursue_goal_frame(model, env, start, goal, budget, setup, lambda: False)
+        ended = bool(env.facts()["done"])
+    finally:
+        env.close()
+    distance = {k: round(v, 4) for k, v in result["latent_distance"].items()}
+    record = {
+        "world": world,
+        "seed": seed,
+        "goal_image": str(goal_image),
+        "steps": result["steps"],
+        "world_ended": ended,
+        "latent_distance": distance,
+        "ms_per_plan": round(1000 * float(np.mean(result["seconds"])), 2) if result["seconds"] else None,
+    }
+    if as_json:
+        print_json(record)
+    else:
+        out.print(
+            f"{record['steps']} steps{' (the world ended)' if ended else ''}; latent distance to the goal "
+            f"{distance['start']:.2f} -> {distance['end']:.2f} (closest {distance['closest']:.2f}), "
+            f"{record['ms_per_plan']} ms per plan"
+        )
+
+
 def _bench_goal_frame(
     world: str,
     checkpoint: Path | None,
@@ -98,28 +175,13 @@ def _bench_goal_frame(
 ) -> None:
     """`bench plan --protocol goal-frame` on a gymnasium world (agent_core.benchmarks.goal_frame)."""
     from agent_core.assembly import load_world_model
-    from agent_core.benchmarks.goal_frame import GoalFrameSetup, benchmark_goal_frame, check_success_test
+    from agent_core.benchmarks.goal_frame import benchmark_goal_frame, check_success_test
     from agent_core.model_training import recipe
-    from agent_core.planning import PlannerConfig, PlanningError
 
-    if checkpoint is None:
-        raise PlanningError(
-            f"a gymnasium world has no shipped model: give --checkpoint (train --world {world.split(' ')[0]})"
-        )
-    if planner not in ("cem", "mppi"):
-        raise PlanningError(f"unknown planner {planner!r}; known: cem, mppi")
-    model = load_world_model(world, checkpoint)
+    setup = _goal_frame_setup(planner, horizon, samples, iterations, execute)
+    model = load_world_model(world, _gym_checkpoint(world, checkpoint))
     check_success_test(world, success)  # refused before any episode
     expert = expert or recipe(world).collections[0].policy
-    defaults = GoalFrameSetup()
-    config = PlannerConfig(
-        horizon=horizon,
-        samples=samples,
-        iterations=iterations,
-        elites=min(defaults.config.elites, samples),
-        time_budget_s=defaults.config.time_budget_s,
-    )
-    setup = GoalFrameSetup(planner=planner, config=config, execute=execute)
     bar = progress()
     task = None
 
@@ -145,7 +207,10 @@ def _bench_goal_frame(
 def register(app: typer.Typer) -> None:
     @app.command("plan")
     def plan(
-        world: str = typer.Option("tworooms", "--world", help="World name (tworooms)."),
+        world: str = typer.Option("tworooms", "--world", help=options.WORLD_HELP),
+        world_kwargs: str | None = options.WORLD_KWARGS,
+        action_repeat: int | None = options.ACTION_REPEAT,
+        fit: str | None = options.FIT,
         seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="World seed (layout and start)."),
         goal_seed: int | None = typer.Option(
             None, "--goal-seed", min=0, max=MAX_SEED, help="Draw the goal position from this seed."
@@ -153,6 +218,11 @@ def register(app: typer.Typer) -> None:
         goal: str | None = typer.Option(None, "--goal", help="Goal position 'X,Y' in pixels."),
         goal_object: str | None = typer.Option(
             None, "--goal-object", help="Walk to this object, located by the model's probe."
+        ),
+        goal_image: Path | None = typer.Option(
+            None,
+            "--goal-image",
+            help="Gymnasium worlds: a picture of the goal, made a frame as observations are (--fit, 64x64).",
         ),
         planner: str = PLANNER,
         horizon: int = HORIZON,
@@ -181,8 +251,19 @@ def register(app: typer.Typer) -> None:
         from agent_core.planning.experience_map import explore
         from agent_core.planning.trace import draw_trace
         from agent_core.planning.world_model_protocol import model_timing
-        from agent_core.worlds import TwoRoomsEnv, make_world
+        from agent_core.worlds import TwoRoomsEnv, is_shipped, make_world
 
+        world = options.resolve_world(world, world_kwargs, action_repeat, fit)
+        if not is_shipped(world):
+            if any(g is not None for g in (goal_seed, goal, goal_object)):
+                raise PlanningError("a gymnasium world takes its goal as a picture: give --goal-image FILE only")
+            setup = _goal_frame_setup(planner, horizon, samples, iterations, execute)
+            _plan_to_goal_image(world, seed, goal_image, setup, budget, checkpoint, as_json)
+            return
+        if goal_image is not None:
+            raise PlanningError(
+                f"--goal-image is for gymnasium worlds; {world} takes --goal, --goal-object, --goal-seed"
+            )
         env = make_world(world)
         if not isinstance(env, TwoRoomsEnv):
             raise PlanningError(f"planning needs a world with actions and positions; {world} has none")

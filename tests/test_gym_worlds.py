@@ -221,3 +221,32 @@ def test_goal_frames_come_before_the_expert_episode_ends():
     assert max(len(e.actions) for e in past) > 4  # LeWM's rule off: starts as late as offset - 1
     with pytest.raises(WorldError, match="no goal-frame pairs"):
         make_goal_episodes("tests.gym_envs:worldmind-test/Short-v0", expert, seed=0, count=2, offset=10)
+
+
+def test_plan_to_a_goal_image_reads_it_as_the_world_sees_frames(cli_run, tmp_path):
+    from PIL import Image
+
+    from agent_core.model_training import model_config
+    from world_model import WorldModel
+
+    checkpoint = tmp_path / "ck"
+    WorldModel(model_config(DOT)).save(checkpoint)
+    env = make_world(DOT)
+    env.reset(seed=5)
+    Image.fromarray(env.env.render()).save(tmp_path / "here.png")  # the raw 40x24 render, not a frame
+    env.reset(seed=6)
+    Image.fromarray(env.env.render()).save(tmp_path / "there.png")
+    plan = ["plan", "--world", DOT, "--checkpoint", checkpoint, "--seed", "5", "--budget", "6", "--json"]
+    here = json.loads(cli_run(*plan, "--goal-image", tmp_path / "here.png").stdout)
+    assert here["latent_distance"]["start"] == 0.0  # padded and resized exactly as the start frame
+    there = cli_run(*plan, "--goal-image", tmp_path / "there.png")
+    assert there.exit_code == 0, there.stderr
+    record = json.loads(there.stdout)
+    assert record["steps"] == 6 and record["latent_distance"]["start"] > 0.0 and record["ms_per_plan"] > 0
+    (tmp_path / "notes.png").write_text("not a picture")
+    assert_usage_error(cli_run(*plan, "--goal-image", tmp_path / "notes.png"), "cannot read", "notes.png")
+    assert_usage_error(cli_run(*plan, "--goal-image", tmp_path / "missing.png"), "no image file", "missing.png")
+    assert_usage_error(cli_run(*plan), "--goal-image")
+    assert_usage_error(cli_run(*plan, "--goal", "3,4"), "--goal-image")
+    tworooms = cli_run("plan", "--goal-image", tmp_path / "here.png")
+    assert_usage_error(tworooms, "gymnasium worlds")

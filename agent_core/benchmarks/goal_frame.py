@@ -82,7 +82,7 @@ def check_success_test(world: str, name: str | None) -> None:
     success_test(name)
     if name:
         return
-    env = _gym_world(world)
+    env = gym_world(world)
     try:
         env.reset(seed=HELD_OUT_SEED_BASE)
         if not any(key in env.last_info for key in SUCCESS_KEYS):
@@ -91,7 +91,8 @@ def check_success_test(world: str, name: str | None) -> None:
         env.close()
 
 
-def _gym_world(world: str) -> GymWorld:
+def gym_world(world: str) -> GymWorld:
+    """`world` made, refused unless it is a gymnasium world."""
     env = make_world(world)
     if not isinstance(env, GymWorld):
         env.close()
@@ -109,7 +110,7 @@ def make_goal_episodes(
     such goals are kept (the held frame is the goal; the start may already be there)."""
     episodes: list[GoalEpisode] = []
     passed = 0
-    env = _gym_world(world)
+    env = gym_world(world)
     try:
         while len(episodes) < count:
             world_seed = HELD_OUT_SEED_BASE + 1000 * seed + len(episodes) + passed
@@ -158,7 +159,7 @@ def _goal_episode(env: GymWorld, expert: str, world_seed: int, offset: int, past
 
 def _at_start(world: str, episode: GoalEpisode) -> GymWorld:
     """The world in the episode's start state: reset with its seed, the expert's actions replayed."""
-    env = _gym_world(world)
+    env = gym_world(world)
     frame, _ = env.reset(seed=episode.world_seed)
     for action in episode.actions:
         frame, *_ = env.step(action)
@@ -216,6 +217,50 @@ def make_search(model: LatentWorldModel, env: GymWorld, setup: GoalFrameSetup) -
     return make_planner(setup.planner, config, action_dim=per_step * frameskip)
 
 
+def pursue_goal_frame(
+    model: LatentWorldModel,
+    env: GymWorld,
+    start_frame: np.ndarray,
+    goal_frame: np.ndarray,
+    budget: int,
+    setup: GoalFrameSetup,
+    reached: Callable[[], bool],
+) -> dict[str, Any]:
+    """MPC from `env`'s present state (showing `start_frame`) towards `goal_frame`'s latent for
+    at most `budget` world steps, stopping once `reached()` holds after a step or the world has
+    ended; steps taken, seconds per plan, and the latent distance to the goal at the start, the
+    closest and the end (the model's own sense of how near it got)."""
+    frameskip, history_length = model_timing(model)
+    search = make_search(model, env, setup)
+    with torch.inference_mode():
+        goal = model.encode(goal_frame[None])[0].float()
+    cost = GoalLatentCost(goal)
+    history: deque[torch.Tensor] = deque(maxlen=history_length)
+    frame, steps, seconds, distances, warm = start_frame, 0, [], [], None
+    won = False
+    while True:
+        with torch.inference_mode():
+            history.append(model.encode(frame[None])[0])
+        distances.append(float(torch.linalg.vector_norm(history[-1].float() - goal)))
+        if won or steps >= budget or env.facts()["done"]:
+            break
+        plan = search.plan(model, torch.stack(list(history)), cost, warm)
+        seconds.append(plan.seconds)
+        for action in plan.actions[: setup.execute].reshape(-1, plan.actions.shape[-1] // frameskip):
+            frame, *_ = env.step(action)
+            steps += 1
+            won = reached()
+            if won or steps >= budget:
+                break
+        warm = plan.warm_start(min(setup.execute, len(plan.actions)))
+    return {
+        "reached": won,
+        "steps": steps,
+        "seconds": seconds,
+        "latent_distance": {"start": distances[0], "closest": min(distances), "end": distances[-1]},
+    }
+
+
 def planner_episode(
     model: LatentWorldModel,
     world: str,
@@ -227,30 +272,15 @@ def planner_episode(
     """MPC towards the goal frame's latent; whether the success test held within the budget."""
     env = _at_start(world, episode)
     try:
-        frameskip, history_length = model_timing(model)
-        search = make_search(model, env, setup)
-        with torch.inference_mode():
-            goal = model.encode(episode.goal_frame[None])[0].float()
-        cost = GoalLatentCost(goal)
-        history: deque[torch.Tensor] = deque(maxlen=history_length)
-        frame, steps, seconds, warm = episode.start_frame, 0, [], None
-        while steps < budget:
-            with torch.inference_mode():
-                history.append(model.encode(frame[None])[0])
-            plan = search.plan(model, torch.stack(list(history)), cost, warm)
-            seconds.append(plan.seconds)
-            for block in plan.actions[: setup.execute]:
-                for action in block.reshape(frameskip, -1):
-                    frame, *_ = env.step(action)
-                    steps += 1
-                    if success(episode.goal_info, env.last_info):
-                        return {"reached": True, "steps": steps, "seconds": seconds}
-                    if steps >= budget:
-                        break
-                if steps >= budget:
-                    break
-            warm = plan.warm_start(min(setup.execute, len(plan.actions)))
-        return {"reached": False, "steps": steps, "seconds": seconds}
+        return pursue_goal_frame(
+            model,
+            env,
+            episode.start_frame,
+            episode.goal_frame,
+            budget,
+            setup,
+            lambda: success(episode.goal_info, env.last_info),
+        )
     finally:
         env.close()
 

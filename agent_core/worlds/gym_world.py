@@ -203,7 +203,7 @@ def to_frame(image: np.ndarray, fit: str = "pad", size: int = FRAME_SIZE) -> np.
         array = padded
     if array.shape[:2] == (size, size):
         return array
-    return np.asarray(Image.fromarray(array).resize((size, size), Image.Resampling.BILINEAR))
+    return np.array(Image.fromarray(array).resize((size, size), Image.Resampling.BILINEAR))  # writable
 
 
 def _numbers(value: Any, prefix: str, out: dict[str, Any]) -> None:
@@ -374,6 +374,11 @@ class GymWorld(WorldEnv):
 
     def _render_frame(self) -> np.ndarray:
         return self._last_frame.copy()
+
+    def frame_from_image(self, image: np.ndarray) -> np.ndarray:
+        """An image from elsewhere (a goal picture) made a frame as this world's frames are:
+        squared by the world's fit, resized to 64x64."""
+        return to_frame(image, self.spec_.fit)
 
     def _facts(self) -> dict[str, Any]:
         facts: dict[str, Any] = {"world": self.world_name}
