@@ -52,6 +52,7 @@ class GoalEpisode:
     start_frame: np.ndarray
     goal_frame: np.ndarray
     goal_info: dict[str, Any]
+    start_info: dict[str, Any]  # the env's info at the start (for scoring subsets of episodes)
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def _goal_episode(env: GymWorld, expert: str, world_seed: int, offset: int, past
         frames[warmup],
         frames[warmup + offset],
         infos[warmup + offset],
+        infos[warmup],
     )
 
 
