@@ -16,7 +16,7 @@ from agent_core.worlds import GymWorld, GymWorldSpec, make_world, world_key
 from agent_core.worlds.gym_world import to_frame
 from agent_core.worlds.policies import make_policy
 from tests.conftest import assert_usage_error
-from tests.gym_envs import HEIGHT, WIDTH
+from tests.gym_envs import HEIGHT, WIDTH, reached
 
 DOT = "tests.gym_envs:worldmind-test/Dot-v0"
 DISCRETE = "tests.gym_envs:worldmind-test/DotDiscrete-v0"
@@ -250,3 +250,18 @@ def test_plan_to_a_goal_image_reads_it_as_the_world_sees_frames(cli_run, tmp_pat
     assert_usage_error(cli_run(*plan, "--goal", "3,4"), "--goal-image")
     tworooms = cli_run("plan", "--goal-image", tmp_path / "here.png")
     assert_usage_error(tworooms, "gymnasium worlds")
+
+
+def test_a_start_in_the_held_end_state_counts_as_reached():
+    from agent_core.benchmarks.goal_frame import GoalFrameSetup, make_goal_episodes, planner_episode
+    from agent_core.model_training import model_config
+    from world_model import WorldModel
+
+    ending = world_key(DOT, '{"limit": 5}')  # every episode ends after 5 steps and holds its frame
+    model = WorldModel(model_config(ending)).eval()
+    drawn, _ = make_goal_episodes(ending, "tests.gym_envs:greedy_expert", 0, 10, 10, past_end=True)
+    held = [e for e in drawn if len(e.actions) >= 5]  # the start is the goal: the world's end
+    assert held
+    for episode in held:
+        outcome = planner_episode(model, ending, episode, 20, GoalFrameSetup(), reached)
+        assert outcome["reached"] and outcome["steps"] == 0
