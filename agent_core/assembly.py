@@ -13,7 +13,7 @@ from agent_core.broca import Broca
 from agent_core.navigation import Navigator
 from agent_core.perception import Perception
 from agent_core.perception_heads import PerceptionHeads
-from agent_core.reencoding import open_memory
+from agent_core.reencoding import open_memory, recaption_from_perception
 from agent_core.runtime import data_dir, default_db_url
 from agent_core.worlds import WorldEnv, make_world
 from language import IntentParser, Verbalizer
@@ -49,13 +49,14 @@ class AgentOptions:
 
 def open_agent(
     options: AgentOptions,
-    on_reencode: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
     wrap_world: Callable[[WorldEnv], Any] | None = None,
 ) -> Agent:
     """Everything checked before anything is written: checkpoint, then LLM, then database.
 
     Memories made by another encoder (an older shipped checkpoint, say) are re-encoded from
-    their facts first; `on_reencode(done, total)` reports that progress. `wrap_world` wraps the
+    their facts first, and memories captioned from the world's facts (by agents that read them)
+    are captioned again from perception; `on_progress(done, total)` reports either. `wrap_world` wraps the
     world the agent gets (e.g. `FactsHiddenWorld`, which hides its facts)."""
     world = make_world(options.world)
     world.reset(seed=options.seed)
@@ -68,7 +69,9 @@ def open_agent(
     planner = Navigator(model, seed=options.seed, kind=options.planner) if movable and heads is not None else None
     chat_model = load_chat_model(options.llm or DEFAULT_MODEL, data_dir() / "models")
     broca = Broca(IntentParser(chat_model), Verbalizer(chat_model if options.rephrase else None))
-    memory = open_memory(options.db_url or default_db_url(), options.namespace, model, on_reencode)
+    memory = open_memory(options.db_url or default_db_url(), options.namespace, model, on_progress)
+    if heads is not None:
+        recaption_from_perception(memory, perception, on_progress)
     return Agent(
         world if wrap_world is None else wrap_world(world),
         perception,

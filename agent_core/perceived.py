@@ -16,6 +16,7 @@ from typing import Any
 from agent_core.perception_heads import Percept
 
 _ROOM = re.compile(r"^in the (?P<room>[\w-]+) room at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
+_PERCEIVED_HEAD = re.compile(r"^in the [\w-]+ room at \(-?\d+\.\d, -?\d+\.\d\)")
 _SEEING = re.compile(r"(?P<name>[a-z][a-z ]*?) at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
 
 
@@ -34,6 +35,13 @@ def perceived_caption(percept: Percept, names: list[str] | None = None) -> str:
         parts.append("next to " + ", ".join(near))
     parts += [f"named {name}" for name in names or []]
     return "; ".join(parts)
+
+
+def written_from_perception(text: str) -> bool:
+    """Whether `text` is in `perceived_caption`'s format. Captions written from a world's facts
+    (by agents that read them) give whole-pixel positions and name what was in view without
+    saying where, so the agent could not find those objects again through them."""
+    return _PERCEIVED_HEAD.match(text) is not None
 
 
 @dataclass(frozen=True)

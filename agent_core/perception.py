@@ -59,6 +59,13 @@ class Perception:
         return latents[0].numpy(), self.heads.read(features)[0]
 
     @torch.inference_mode()
+    def percepts(self, frames: np.ndarray) -> list[Percept]:
+        """What the heads read from each of `frames` [N, H, W, 3], in one encoder pass."""
+        if self.heads is None:
+            raise ValueError("this world model has no perception heads")
+        return self.heads.read(encoder_features(self.model, frames)[1])
+
+    @torch.inference_mode()
     def surprise(self, latents: np.ndarray, actions: np.ndarray, latent: np.ndarray) -> float:
         """How far the last `window` steps, up to `latent`, departed from what the model imagined
         just before them, in its own units (`WorldModel.window_surprise`): `latents` [h, D] are the

@@ -1,4 +1,4 @@
-"""Opening the agent from a command: a progress bar when its memories must be re-encoded first."""
+"""Opening the agent from a command: a progress bar when its memories must be brought up to date first."""
 
 from __future__ import annotations
 
@@ -13,23 +13,26 @@ if TYPE_CHECKING:
 
 
 def open_agent_with_progress(options: AgentOptions) -> Agent:
-    """`open_agent`, showing on stderr how far re-encoding the namespace's memories has got (a
-    newly shipped or retrained world model encodes differently; nothing is shown otherwise)."""
+    """`open_agent`, showing on stderr how far updating the namespace's memories has got (a newly
+    shipped or retrained world model encodes differently, and memories captioned from the world's
+    facts are captioned again from perception; nothing is shown otherwise)."""
     from agent_core.assembly import open_agent
 
     bar = progress(transient=True)
     task = None
 
-    def on_reencode(done: int, total: int) -> None:
+    def on_progress(done: int, total: int) -> None:
         nonlocal task
         if task is None:
             bar.start()
             task = bar.add_task(
-                f"re-encoding {shown(repr(options.namespace))} for this world model", total=total, status=""
+                f"updating the memories of {shown(repr(options.namespace))} for this world model",
+                total=total,
+                status="",
             )
-        bar.update(task, completed=done)
+        bar.update(task, completed=done, total=total)
 
     try:
-        return open_agent(options, on_reencode)
+        return open_agent(options, on_progress)
     finally:
         bar.stop()

@@ -1,0 +1,57 @@
+"""Memories captioned from the world's facts, by agents that read them, are captioned again from
+perception when an agent that perceives opens them, and answer questions as its own do."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent_core.assembly import AgentOptions, load_world_model, open_agent
+from agent_core.perceived import read_caption, written_from_perception
+from agent_core.worlds import make_world
+from agent_core.worlds.facts import caption
+from memory import MemoryStore
+
+
+def remember_as_a_facts_reading_agent(url: str, seed: int, steps: int) -> list[str]:
+    """An episode stored the old way: captions and sightings from the world's facts."""
+    model = load_world_model("tworooms")
+    world = make_world("tworooms")
+    frame, facts = world.reset(seed=seed)
+    store = MemoryStore(url, "old", model.config.latent_dim, latent_space=model.latent_space)
+    episode = store.begin_episode("tworooms", seed)
+    rng = np.random.default_rng(seed)
+    captions = []
+    for step in range(steps):
+        latent = model.encode(frame[None])[0].detach().numpy()
+        captions.append(caption(facts))
+        store.remember(episode, step, [0.0, 0.0], latent, captions[-1], facts, None, seen=facts["visible"])
+        frame, _, _, _, facts = world.step(rng.uniform(-2, 2, 2))
+    store.close()
+    return captions
+
+
+def test_old_captions_are_rewritten_from_perception_and_answer_where(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.sqlite'}"
+    old = remember_as_a_facts_reading_agent(url, seed=3, steps=12)
+    assert not any(written_from_perception(c) for c in old)
+    assert read_caption(old[0]) is not None and not read_caption(old[0]).seeing  # nowhere to go back to
+
+    agent = open_agent(AgentOptions(seed=3, namespace="old", db_url=url, llm="keyword-test-double"))
+    try:
+        rewritten = agent.memory.recent(100)
+        assert len(rewritten) == 12 and all(written_from_perception(m.caption) for m in rewritten)
+        first = read_caption(min(rewritten, key=lambda m: m.step).caption)
+        assert first is not None and first.seeing  # the seed-3 start sees two objects, now with positions
+        for memory in rewritten:
+            assert sorted(memory.seen) == sorted(read_caption(memory.caption).seeing)
+        seen = next(iter(first.seeing))
+        turn = agent.say(f"where did you last see the {seen}?")
+        assert turn.memories_used and "never" not in turn.reply.lower()
+    finally:
+        agent.close()
+
+    again = MemoryStore(url, "old")  # done once: a second open finds nothing stale
+    try:
+        assert again.recaption(lambda c: not written_from_perception(c), lambda rs: []) == 0
+    finally:
+        again.close()
