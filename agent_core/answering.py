@@ -52,4 +52,7 @@ def where_seen(target: str, memory: MemoryStore, cite: Callable[[list[MemoryReco
         return NeverSeen(target)
     cite([seen])
     x, y = reading.seeing[target]
-    return LastSeen(target, reading.room, seen.step, [round(x), round(y)], seen.id)
+    sure = reading.sure.get(target)
+    return LastSeen(
+        target, reading.room, seen.step, [round(x), round(y)], seen.id, None if sure is None else round(sure * 100)
+    )

@@ -67,6 +67,7 @@ class LastSeen(Outcome):
     step: int
     position: list[int]
     memory_id: int
+    sure: int | None = None  # percent: how sure perception was that it was in view
 
 
 @dataclass(frozen=True)

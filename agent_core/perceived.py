@@ -1,10 +1,11 @@
 """What a memory says the agent perceived, written as its caption and read back from it, and the
 one door through which the world's facts pass: storage beside a memory, as ground truth.
 
-A caption is written from perception only ("in the left room at (12, 40); seeing red ball at
-(20, 30), blue box at (50, 10); next to red ball; named kitchen"), so a memory's caption is what
-the agent can later know of that moment: where it was, what it saw where, what it stood next to,
-what the user called the place. `read_caption` reads exactly that format back.
+A caption is written from perception only ("in the left room at (12.0, 40.0); seeing red ball at
+(20.0, 30.0) 97% sure, blue box at (50.0, 10.0) 81% sure; next to red ball; named kitchen"), so a
+memory's caption is what the agent can later know of that moment: where it was, what it saw where
+and how sure it was, what it stood next to, what the user called the place. `read_caption` reads
+exactly that format back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from agent_core.perception_heads import Percept
 
 _ROOM = re.compile(r"^in the (?P<room>[\w-]+) room at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
 _PERCEIVED_HEAD = re.compile(r"^in the [\w-]+ room at \(-?\d+\.\d, -?\d+\.\d\)")
-_SEEING = re.compile(r"(?P<name>[a-z][a-z ]*?) at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
+_SEEING = re.compile(r"(?P<name>[a-z][a-z ]*?) at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)(?: (?P<sure>\d+)% sure)?")
 
 
 def perceived_caption(percept: Percept, names: list[str] | None = None) -> str:
@@ -27,7 +28,9 @@ def perceived_caption(percept: Percept, names: list[str] | None = None) -> str:
         parts.append(
             "seeing "
             + ", ".join(
-                f"{n} at ({percept.objects[n].position[0]:.1f}, {percept.objects[n].position[1]:.1f})" for n in seeing
+                f"{n} at ({percept.objects[n].position[0]:.1f}, {percept.objects[n].position[1]:.1f})"
+                f" {percept.objects[n].in_view:.0%} sure"
+                for n in seeing
             )
         )
     near = percept.near()
@@ -51,6 +54,7 @@ class CaptionReading:
     seeing: dict[str, tuple[float, float]] = field(default_factory=dict)
     near: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    sure: dict[str, float] = field(default_factory=dict)  # how sure perception was that each was in view
 
 
 def read_caption(text: str) -> CaptionReading | None:
@@ -60,17 +64,21 @@ def read_caption(text: str) -> CaptionReading | None:
     if head is None:
         return None
     seeing: dict[str, tuple[float, float]] = {}
+    sure: dict[str, float] = {}
     near: list[str] = []
     names: list[str] = []
     for part in parts[1:]:
         if part.startswith("seeing "):
             for match in _SEEING.finditer(part[len("seeing ") :]):
-                seeing[match["name"].strip(", ")] = (float(match["x"]), float(match["y"]))
+                name = match["name"].strip(", ")
+                seeing[name] = (float(match["x"]), float(match["y"]))
+                if match["sure"] is not None:
+                    sure[name] = int(match["sure"]) / 100
         elif part.startswith("next to "):
             near = [n.strip() for n in part[len("next to ") :].split(",")]
         elif part.startswith("named "):
             names.append(part[len("named ") :])
-    return CaptionReading(head["room"], (float(head["x"]), float(head["y"])), seeing, near, names)
+    return CaptionReading(head["room"], (float(head["x"]), float(head["y"])), seeing, near, names, sure)
 
 
 def for_storage(facts: Any) -> dict[str, Any]:

@@ -40,7 +40,8 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "last_seen": lambda r: (
         f"I last saw the {r['object']} in the {r['room']} room at step {r['step']}, "
-        f"near ({r['position'][0]}, {r['position'][1]})."
+        f"near ({r['position'][0]}, {r['position'][1]})"
+        + (f"; I was {r['sure']}% sure it was in view." if r.get("sure") is not None else ".")
     ),
     "named": lambda r: f"I will remember this place as the {r['name']}.",
     "never_seen": lambda r: f"I have not seen the {r['object']} yet.",

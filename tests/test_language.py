@@ -98,7 +98,11 @@ def test_every_record_kind_has_a_template_sentence():
     sentence = template_sentence(
         {"kind": "last_seen", "object": "blue box", "room": "left", "step": 12, "position": [7, 25]}
     )
-    assert "blue box" in sentence and "12" in sentence and "left" in sentence
+    assert "blue box" in sentence and "12" in sentence and "left" in sentence and "sure" not in sentence
+    sure = template_sentence(
+        {"kind": "last_seen", "object": "blue box", "room": "left", "step": 12, "position": [7, 25], "sure": 88}
+    )
+    assert sure.endswith("I was 88% sure it was in view.")
 
 
 def test_rephrasing_that_invents_facts_falls_back_to_the_template():

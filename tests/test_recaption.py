@@ -43,7 +43,9 @@ def test_old_captions_are_rewritten_from_perception_and_answer_where(tmp_path):
         first = read_caption(min(rewritten, key=lambda m: m.step).caption)
         assert first is not None and first.seeing  # the seed-3 start sees two objects, now with positions
         for memory in rewritten:
-            assert sorted(memory.seen) == sorted(read_caption(memory.caption).seeing)
+            reading = read_caption(memory.caption)
+            assert sorted(memory.seen) == sorted(reading.seeing) == sorted(reading.sure)
+            assert all(0.5 <= p <= 1.0 for p in reading.sure.values())  # in view: believed at better than even odds
         seen = next(iter(first.seeing))
         turn = agent.say(f"where did you last see the {seen}?")
         assert turn.memories_used and "never" not in turn.reply.lower()
