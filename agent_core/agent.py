@@ -26,11 +26,12 @@ import numpy as np
 
 from agent_core import outcomes
 from agent_core.answering import answer
+from agent_core.ball_readout import Glimpse
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
 from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Request
 from agent_core.navigation import Destination, Navigator, distance
-from agent_core.perceived import for_storage, merged_for_storage, perceived_caption, read_caption
+from agent_core.perceived import for_storage, glimpse_caption, merged_for_storage, perceived_caption, read_caption
 from agent_core.perception import Perception
 from agent_core.perception_heads import Percept
 from agent_core.reports import StepReport, TurnResult
@@ -89,6 +90,7 @@ class Agent:
         self._stop = False
         self._turn_started = time.perf_counter()
         self.percept: Percept | None = None
+        self.glimpse: Glimpse | None = None  # what it perceives of a world it only watches (bounce)
         self._places: list[str] | None = None
         self._told: list[str] = []  # events the user injected, for the next memory's caption
         self.step_count = 0  # env steps of the episode, counted by the agent itself
@@ -112,7 +114,8 @@ class Agent:
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
                 self.step_count = recent[0].step
-                _, self.percept = self.perception.perceive(self.frame)
+                latent, self.percept = self.perception.perceive(self.frame)
+                self.glimpse = self.perception.glimpse(latent)
                 self._recall_ground(last[0])
                 for memory in reversed(recent[: self.perception.span]):  # history and window, as they were
                     self._remember_latent(memory.latent)
@@ -197,18 +200,22 @@ class Agent:
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]
         truth = stored if stored is not None else for_storage(facts)
+        glimpse = self.perception.glimpse(latent)
         if percept is not None:
             text, seen = perceived_caption(percept, names), percept.in_view() + list(names or [])
-            text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
-            self._told = []
             if self.planner is not None:
                 self.planner.walked(np.asarray(percept.agent))
-        else:  # a world without perception heads (bounce): captions still come from its facts
+        elif glimpse is not None:
+            text, seen = glimpse_caption(glimpse, names), glimpse.in_view() + list(names or [])
+        else:  # a world the agent perceives only as latents (a gymnasium env): captions from its facts
             text, seen = caption(truth), seen_in(truth)
+        if self.perception.perceives:
+            text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
+            self._told = []
         memory_id = self.memory.remember(
             self.episode, self.step_count, action_list, latent, text, truth, surprise, seen
         )
-        self.frame, self.facts, self.percept = frame, facts, percept
+        self.frame, self.facts, self.percept, self.glimpse = frame, facts, percept, glimpse
         return StepReport(
             step=self.step_count,
             frame=frame,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_core.agent import Agent
+from agent_core.ball_readout import BallReadout
 from agent_core.broca import Broca
 from agent_core.navigation import Navigator
 from agent_core.perception import Perception
@@ -61,16 +62,15 @@ def open_agent(
     world = make_world(options.world)
     world.reset(seed=options.seed)
     model = load_world_model(options.world, options.checkpoint)
-    heads = None
-    if model.config.encoder == "cnn":
-        heads = PerceptionHeads.load(options.checkpoint or shipped_checkpoint(options.world), model)
-    perception = Perception(model, heads)
+    folder = options.checkpoint or shipped_checkpoint(options.world)
+    heads = PerceptionHeads.load(folder, model) if model.config.encoder == "cnn" else None
+    perception = Perception(model, heads, BallReadout.load(folder, model))
     movable = bool(world.action_space.shape and world.action_space.shape[0]) and "agent_pos" in model.probes
     planner = Navigator(model, seed=options.seed, kind=options.planner) if movable and heads is not None else None
     chat_model = load_chat_model(options.llm or DEFAULT_MODEL, data_dir() / "models")
     broca = Broca(IntentParser(chat_model), Verbalizer(chat_model if options.rephrase else None))
     memory = open_memory(options.db_url or default_db_url(), options.namespace, model, on_progress)
-    if heads is not None:
+    if perception.perceives:
         recaption_from_perception(memory, perception, on_progress)
     return Agent(
         world if wrap_world is None else wrap_world(world),

@@ -14,25 +14,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent_core.perception_heads import Percept
+from agent_core.ball_readout import Glimpse
+from agent_core.perception_heads import ObjectPercept, Percept
 
 _ROOM = re.compile(r"^in the (?P<room>[\w-]+) room at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
+WATCHING = "watching the box"  # the head of a caption of a world the agent only watches
 _PERCEIVED_HEAD = re.compile(r"^in the [\w-]+ room at \(-?\d+\.\d, -?\d+\.\d\)")
 _SEEING = re.compile(r"(?P<name>[a-z][a-z ]*?) at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)(?: (?P<sure>\d+)% sure)?")
 
 
 def perceived_caption(percept: Percept, names: list[str] | None = None) -> str:
     parts = [f"in the {percept.room} room at ({percept.agent[0]:.1f}, {percept.agent[1]:.1f})"]
-    seeing = percept.in_view()
-    if seeing:
-        parts.append(
-            "seeing "
-            + ", ".join(
-                f"{n} at ({percept.objects[n].position[0]:.1f}, {percept.objects[n].position[1]:.1f})"
-                f" {percept.objects[n].in_view:.0%} sure"
-                for n in seeing
-            )
-        )
+    parts += _seeing(percept.objects, percept.in_view())
     near = percept.near()
     if near:
         parts.append("next to " + ", ".join(near))
@@ -40,17 +33,34 @@ def perceived_caption(percept: Percept, names: list[str] | None = None) -> str:
     return "; ".join(parts)
 
 
+def glimpse_caption(glimpse: Glimpse, names: list[str] | None = None) -> str:
+    """A caption for a world the agent only watches (bounce): the balls it perceives, and where."""
+    return "; ".join([WATCHING, *_seeing(glimpse.objects, glimpse.in_view()), *(f"named {n}" for n in names or [])])
+
+
+def _seeing(objects: dict[str, ObjectPercept], in_view: list[str]) -> list[str]:
+    if not in_view:
+        return []
+    return [
+        "seeing "
+        + ", ".join(
+            f"{n} at ({objects[n].position[0]:.1f}, {objects[n].position[1]:.1f}) {objects[n].in_view:.0%} sure"
+            for n in in_view
+        )
+    ]
+
+
 def written_from_perception(text: str) -> bool:
-    """Whether `text` is in `perceived_caption`'s format. Captions written from a world's facts
-    (by agents that read them) give whole-pixel positions and name what was in view without
-    saying where, so the agent could not find those objects again through them."""
-    return _PERCEIVED_HEAD.match(text) is not None
+    """Whether `text` is in `perceived_caption`'s or `glimpse_caption`'s format. Captions written
+    from a world's facts (by agents that read them) give whole-pixel positions and name what was
+    in view without saying where, so the agent could not find those objects again through them."""
+    return _PERCEIVED_HEAD.match(text) is not None or text.split("; ")[0] == WATCHING
 
 
 @dataclass(frozen=True)
 class CaptionReading:
-    room: str
-    agent: tuple[float, float]
+    room: str | None  # None for a world the agent only watches
+    agent: tuple[float, float] | None
     seeing: dict[str, tuple[float, float]] = field(default_factory=dict)
     near: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
@@ -61,7 +71,7 @@ def read_caption(text: str) -> CaptionReading | None:
     """The perception a caption records, or None for a caption in another format."""
     parts = text.split("; ")
     head = _ROOM.match(parts[0])
-    if head is None:
+    if head is None and parts[0] != WATCHING:
         return None
     seeing: dict[str, tuple[float, float]] = {}
     sure: dict[str, float] = {}
@@ -78,6 +88,8 @@ def read_caption(text: str) -> CaptionReading | None:
             near = [n.strip() for n in part[len("next to ") :].split(",")]
         elif part.startswith("named "):
             names.append(part[len("named ") :])
+    if head is None:
+        return CaptionReading(None, None, seeing, near, names, sure)
     return CaptionReading(head["room"], (float(head["x"]), float(head["y"])), seeing, near, names, sure)
 
 

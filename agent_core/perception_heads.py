@@ -343,7 +343,7 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
     percepts = heads.read(_features(model, data.frames))
     report: dict[str, Any] = {"frames": len(percepts)}
     agent_error = np.array([math.dist(p.agent, a) for p, a in zip(percepts, data.agent, strict=True)])
-    report["agent_position_px"] = _errors(agent_error)
+    report["agent_position_px"] = errors(agent_error)
     report["agent_spread_coverage_2sigma"] = round(
         float(np.mean(agent_error <= 2 * np.array([p.agent_spread for p in percepts]))), 3
     )
@@ -354,7 +354,7 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
     for k, name in enumerate(heads.objects):
         predicted = np.array([p.objects[name].in_view >= 0.5 for p in percepts])
         truth = data.in_view[:, k] > 0.5
-        in_view_f1[name] = round(_f1(predicted, truth), 4)
+        in_view_f1[name] = round(f1(predicted, truth), 4)
         probabilities += [p.objects[name].in_view for p in percepts]
         truths += list(truth)
         for i, p in enumerate(percepts):
@@ -362,12 +362,12 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
                 object_errors.append(math.dist(p.objects[name].position, data.objects[i, k]))
     report["object_in_view_f1"] = in_view_f1
     report["object_in_view_f1_min"] = min(in_view_f1.values())
-    report["object_in_view_ece"] = round(_calibration_error(np.array(probabilities), np.array(truths)), 4)
-    report["object_position_px"] = _errors(np.array(object_errors))
+    report["object_in_view_ece"] = round(calibration_error(np.array(probabilities), np.array(truths)), 4)
+    report["object_position_px"] = errors(np.array(object_errors))
     return report
 
 
-def _errors(values: np.ndarray) -> dict[str, float]:
+def errors(values: np.ndarray) -> dict[str, float]:
     return {
         "median": round(float(np.median(values)), 3),
         "p90": round(float(np.quantile(values, 0.9)), 3),
@@ -375,13 +375,13 @@ def _errors(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def _f1(predicted: np.ndarray, truth: np.ndarray) -> float:
+def f1(predicted: np.ndarray, truth: np.ndarray) -> float:
     hits = float(np.sum(predicted & truth))
     total = float(predicted.sum() + truth.sum())
     return 2 * hits / total if total else 1.0
 
 
-def _calibration_error(probability: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
+def calibration_error(probability: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error: |confidence - accuracy| averaged over probability bins."""
     which = np.minimum((probability * bins).astype(int), bins - 1)
     error = 0.0

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from agent_core.perceived import perceived_caption, written_from_perception
+from agent_core.perceived import written_from_perception
 from agent_core.perception import Perception
 from agent_core.worlds import make_world
 from agent_core.worlds.base import WorldEnv
@@ -70,7 +70,7 @@ def recaption_from_perception(store: MemoryStore, perception: Perception, on_pro
     frames = scene_renderer(store, perception.model.config.world)
 
     def describe(records: list[MemoryRecord]) -> list[tuple[str, Sequence[str]]]:
-        return [(perceived_caption(p), p.in_view()) for p in perception.percepts(frames(records))]
+        return list(perception.captions(frames(records)))
 
     return store.recaption(lambda caption: not written_from_perception(caption), describe, on_progress)
 

@@ -126,7 +126,7 @@ class ChatSession:
         """`/world`: the truth (which the agent never reads) beside what it perceives, and where
         the two differ."""
         truth = describe(self.agent.facts)
-        percept = self.agent.percept
+        percept = self.agent.percept or self.agent.glimpse
         if percept is None:
             return truth
         differ = disagreements(percept, self.agent.facts)
@@ -163,7 +163,7 @@ def session_screen(session: ChatSession, imagined: list[tuple[float, float]]) ->
         agent.frame,
         imagined,
         agent.facts,
-        agent.percept,
+        agent.percept or agent.glimpse,
         agent.recent_memories(6),
         agent.surprise_history,
         agent.surprise_threshold,

@@ -12,6 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent_core.ball_readout import Glimpse
 from agent_core.perception_heads import Percept
 from agent_core.worlds.drawing import shape_mask, stamp
 from agent_core.worlds.facts import seen_in
@@ -48,15 +49,17 @@ def where_line(facts: dict[str, Any]) -> str:
     return f"in view: {', '.join(seen_in(facts)) or '-'}"
 
 
-def perceived_lines(percept: Percept) -> str:
-    """What the agent perceives, each reading with its confidence: the room, where it is (with
-    the heads' spread), each object it believes in view, and what it believes it is next to.
-    This is what it decides on, and it may differ from the truth (`/world` shows both)."""
+def perceived_lines(percept: Percept | Glimpse) -> str:
+    """What the agent perceives, each reading with its confidence: the objects it believes in view
+    and where, and in tworooms its room, where it is (with the heads' spread) and what it believes
+    it is next to. This is what it decides on, and it may differ from the truth (`/world` shows both)."""
     seen = ", ".join(
         f"{name} {percept.objects[name].in_view:.0%} at "
         f"({percept.objects[name].position[0]:.0f}, {percept.objects[name].position[1]:.0f})"
         for name in percept.in_view()
     )
+    if isinstance(percept, Glimpse):
+        return f"perceived: {seen or 'no ball in view'}"
     return (
         f"perceived: {percept.room} room ({percept.room_confidence:.0%}), "
         f"at ({percept.agent[0]:.0f}, {percept.agent[1]:.0f}) \u00b1{percept.agent_spread:.1f} px\n"
@@ -64,14 +67,15 @@ def perceived_lines(percept: Percept) -> str:
     )
 
 
-def disagreements(percept: Percept, facts: dict[str, Any]) -> list[str]:
+def disagreements(percept: Percept | Glimpse, facts: dict[str, Any]) -> list[str]:
     """Where perception and the world's truth differ: room, objects in view, objects next to."""
     differ = []
-    if "room" in facts and facts["room"] != percept.room:
+    believed_near = [] if isinstance(percept, Glimpse) else percept.near()
+    if isinstance(percept, Percept) and "room" in facts and facts["room"] != percept.room:
         differ.append(f"room perceived {percept.room}, truly {facts['room']}")
     for label, believed, true in (
-        ("in view", percept.in_view(), facts.get("visible", [])),
-        ("next to", percept.near(), facts.get("near", [])),
+        ("in view", percept.in_view(), seen_in(facts)),
+        ("next to", believed_near, facts.get("near", [])),
     ):
         missed, imagined = sorted(set(true) - set(believed)), sorted(set(believed) - set(true))
         differ += [f"{name}: truly {label}, not perceived" for name in missed]
@@ -104,14 +108,14 @@ def screen(
     frame: np.ndarray,
     imagined: Sequence[tuple[float, float]],
     facts: dict[str, Any],
-    percept: Percept | None,
+    percept: Percept | Glimpse | None,
     memories: Sequence[dict[str, Any]],
     surprise: Sequence[float],
     threshold: float,
     turns: Sequence[tuple[str, str]],
 ) -> RenderableType:
     """The whole chat screen for one moment. The side panel shows what the agent perceives; a world
-    without perception heads (bounce) shows its truth, labelled as such."""
+    it perceives only as latents (a gymnasium env) shows its truth, labelled as such."""
     world = Panel(
         frame_to_text(overlay_plan(frame, imagined)),
         title=f"world · step {facts.get('step', 0)}",

@@ -106,11 +106,11 @@ def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
 def test_waiting_lets_an_action_free_world_go_on(env):
     result = chat_lines(env, "/world\n/wait 3\n/world\nwait 2 steps\n/world\n/wait 0\n/quit\n", "--world", "bounce")
     assert result.returncode == 0, result.stderr
-    assert "system: step 0: red ball at" in result.stdout
+    assert "system: true: step 0: red ball at" in result.stdout and "perceived: red ball" in result.stdout
     assert "agent: I watched for 3 steps; nothing surprised me." in result.stdout
-    assert "system: step 6: red ball at" in result.stdout  # 3 model steps of 2 frames each
+    assert "system: true: step 6: red ball at" in result.stdout  # 3 model steps of 2 frames each
     assert "agent: I watched for 2 steps; nothing surprised me." in result.stdout  # said in words
-    assert "system: step 10: red ball at" in result.stdout
+    assert "system: true: step 10: red ball at" in result.stdout
     assert "usage: /wait [N]" in result.stdout
 
 
