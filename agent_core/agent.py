@@ -48,9 +48,6 @@ REACH_PX = 5.0  # an object is reached when perceived this close (the world's "n
 LOCATE_PX = 8.0  # an object's seen position is trusted from further away than this
 STUCK_STEPS = 10  # model steps without 1 px of progress that make the agent wander a little
 WANDER_CHUNK = 6  # model steps of wandering when stuck
-YOUNG_MAP = 1000  # walked cells (of 4,096) below which a trip with no known way starts by walking about
-FAMILIARISE_STEPS = 750  # at most this many model steps of it (bench plan's map: 3,000 env steps)
-WANDER_CHECK = 25  # model steps between checks whether a way is known
 
 
 class Agent:
@@ -202,7 +199,7 @@ class Agent:
             text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
             self._told = []
             if self.planner is not None:
-                self.planner.walked(np.asarray(percept.agent))
+                self.planner.perceived(percept)
         else:  # a world without perception heads (bounce): captions still come from its facts
             text, seen = caption(truth), seen_in(truth)
         memory_id = self.memory.remember(
@@ -503,7 +500,7 @@ class Agent:
             started = time.perf_counter()
             resolved = self._destination(target)
             if resolved is None and target in self.perception.object_names:
-                self._wander(turn, on_step, partial(self._sees, target), self.max_steps)
+                self._search(target, turn, on_step)
                 resolved = self._destination(target)
             if resolved is None:
                 turn.reached = False
@@ -524,10 +521,9 @@ class Agent:
         return outcomes.Reached(visited, len(turn.steps), self._room)
 
     def _travel(self, target: str, destination: Destination, turn: TurnResult, on_step: StepCallback | None) -> bool:
-        """MPC to the destination. When the way left (the travel field over what the agent knows)
-        stops shrinking, it walks about: a young map that knows no way yet until it does (a while
-        at a time, at most FAMILIARISE_STEPS), else a few steps (the map learns the ground, a bump
-        the obstacle); then it plans again. True when arrived."""
+        """MPC to the destination. When the way left (the travel field over what the agent believes
+        passable) stops shrinking, it walks about a few steps (the map learns the ground, a bump
+        the obstacle), then plans again. True when arrived."""
         assert self.planner is not None
         planner = self.planner
         start = len(turn.steps)
@@ -541,7 +537,6 @@ class Agent:
             turn.closest_distance = gap if turn.closest_distance is None else min(turn.closest_distance, gap)
             return self._arrived(target, destination) or self._stop
 
-        familiarised = 0
         while not done() and left() > 0:
             located = self._located(target) if target in self.perception.object_names else None
             if located is not None:
@@ -549,14 +544,7 @@ class Agent:
             way.append(planner.way_left(self._position(), destination.position))
             if len(way) > STUCK_STEPS and min(way[:-STUCK_STEPS]) - min(way[-STUCK_STEPS:]) < 1.0:
                 way.clear()
-                young = planner.known_cells < YOUNG_MAP and familiarised < FAMILIARISE_STEPS
-                if young and not planner.knows_way(self._position(), destination.position):
-                    before = len(turn.steps)
-                    self._wander(turn, on_step, lambda: False, WANDER_CHECK)
-                    familiarised += len(turn.steps) - before
-                    start += len(turn.steps) - before  # learning the ground is not the trip's budget
-                else:
-                    self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
+                self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
                 continue
             before = len(turn.steps)
             self._move_to(destination, turn, on_step, done, 1)
@@ -597,14 +585,37 @@ class Agent:
             self._wander(turn, on_step, lambda: False, steps)
         return turn
 
+    def _through_door(
+        self, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int
+    ) -> None:
+        """Go through the door the agent perceives into the other room (the same MPC as any trip),
+        until `done()`: what a room hides is seen from the other."""
+        assert self.planner is not None
+        planner = self.planner
+        beyond = planner.experience.beyond_door(self._position())
+        if beyond is None:
+            return
+        destination = Destination(beyond, None, "the other room")
+
+        def there() -> bool:
+            return done() or self._gap(destination) <= planner.config.arrive_px
+
+        self._move_to(destination, turn, on_step, there, budget)
+
+    def _search(self, target: str, turn: TurnResult, on_step: StepCallback | None) -> None:
+        """Look for an object never seen: every object in the agent's room is in view, so it is in
+        the other one; go there until perception reports it, then walk about for what budget is left."""
+        sees = partial(self._sees, target)
+        start = len(turn.steps)
+        self._through_door(turn, on_step, sees, self.max_steps)
+        self._wander(turn, on_step, sees, self.max_steps - (len(turn.steps) - start))
+
     def _explore(self, turn: TurnResult, on_step: StepCallback | None) -> outcomes.Outcome:
-        """Walk about, learning ground and seeing what there is: until the map is no longer young
-        (at most FAMILIARISE_STEPS), or for a while."""
+        """Go and see the other room: through the perceived door, then walk about there a while."""
         if self.planner is None or self.percept is None:
             return outcomes.CannotMove(self.world_name)
-        planner = self.planner
-        budget = FAMILIARISE_STEPS if planner.known_cells < YOUNG_MAP else self.max_steps // 2
-        self._wander(turn, on_step, lambda: planner.known_cells >= 1.5 * YOUNG_MAP, budget)
+        self._through_door(turn, on_step, lambda: self._stop, self.max_steps // 2)
+        self._wander(turn, on_step, lambda: self._stop, self.max_steps // 2 - len(turn.steps))
         return outcomes.Explored(len(turn.steps), self._room, self.percept.in_view())
 
 
