@@ -299,7 +299,7 @@ def _ratio(tasks: list[TaskResult]) -> float | None:
 
 def benchmark_agent(
     lives: int = 20,
-    familiarise: int = 750,
+    familiarise: int = 0,
     first_seed: int = 0,
     checkpoint: Path | None = None,
     llm: str = "keyword-test-double",
