@@ -367,7 +367,9 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
     report["object_in_view_f1_min"] = min(in_view_f1.values())
     report["object_in_view_ece"] = round(_calibration_error(np.array(probabilities), np.array(truths)), 4)
     report["object_position_px"] = _errors(np.array(object_errors))
-    report["door_position_px"] = _errors(np.array([math.dist(p.door, d) for p, d in zip(percepts, data.door, strict=True)]))
+    report["door_position_px"] = _errors(
+        np.array([math.dist(p.door, d) for p, d in zip(percepts, data.door, strict=True)])
+    )
     return report
 
 
