@@ -46,6 +46,10 @@ CONFIRMING = "yes"  # the only answer that confirms deleting memories; anything 
 START = "start"  # the name every episode's first moment gets: "go back to where you started"
 REACH_PX = 5.0  # an object is reached when perceived this close (the world's "next to" is 6 px)
 LOCATE_PX = 8.0  # an object's seen position is trusted from further away than this
+# Read from closer, an object's keypoint reads the gap up to 2.4 px short (dev layouts 8,100,000-
+# 8,100,299, objects 6-8 px away; 0.8 px when the position was read from afar): the gap to reach then.
+REACH_CLOSE_READING_PX = 3.5
+SIGHTINGS = 50  # recent memories that saw an object, searched for one that located it from afar
 STUCK_STEPS = 10  # model steps without 1 px of progress that make the agent wander a little
 WANDER_CHUNK = 6  # model steps of wandering when stuck
 
@@ -458,11 +462,19 @@ class Agent:
         return self.percept is not None and target in self.percept.in_view()
 
     def _destination(self, target: str) -> tuple[Destination, MemoryRecord | None] | None:
-        """Where `target` is, as perceived: in view now, else a remembered moment (a named place, the
-        start, or the last memory that saw the object, whose caption says where), else None."""
+        """Where `target` is, as perceived: for an object, where the agent locates it now, else
+        where a memory located it from afar, else where it sees it now from close by; for a named
+        place or the start, the remembered moment. None when no memory saw it."""
         assert self.percept is not None
-        if target in self.perception.object_names and target in self.percept.in_view():
-            return Destination(np.asarray(self.percept.objects[target].position), None, target), None
+        if target in self.perception.object_names:
+            located = self._located(target)
+            if located is not None:
+                return Destination(located, None, target), None
+            sighting = self._sighting(target)
+            if sighting is not None:
+                return Destination(sighting[0], None, target), sighting[1]
+            if target in self.percept.in_view():
+                return Destination(np.asarray(self.percept.objects[target].position), None, target, True), None
         seen = self.memory.last_seen(target)
         reading = None if seen is None else read_caption(seen.caption)
         if seen is None or reading is None:
@@ -470,12 +482,25 @@ class Agent:
         if target in reading.names:  # a named moment: its latent and where the agent perceived itself
             return Destination(np.asarray(reading.agent), seen.latent, target), seen
         if target in reading.seeing:
-            return Destination(np.asarray(reading.seeing[target]), None, target), seen
+            return Destination(np.asarray(reading.seeing[target]), None, target, True), seen
+        return None
+
+    def _sighting(self, target: str) -> tuple[np.ndarray, MemoryRecord] | None:
+        """The latest memory whose caption located `target` from farther than LOCATE_PX, and where."""
+        for memory in self.memory.browse(MemoryFilter(seen=target), limit=SIGHTINGS):
+            reading = read_caption(memory.caption)
+            if reading is not None and target in reading.seeing:
+                position = np.asarray(reading.seeing[target])
+                if distance(position, reading.agent) > LOCATE_PX:
+                    return position, memory
         return None
 
     def _arrived(self, target: str, destination: Destination) -> bool:
         assert self.percept is not None and self.planner is not None
-        radius = REACH_PX if target in self.perception.object_names else self.planner.config.arrive_px
+        if target not in self.perception.object_names:
+            radius = self.planner.config.arrive_px
+        else:
+            radius = REACH_CLOSE_READING_PX if destination.close_reading else REACH_PX
         return self._gap(destination) <= radius
 
     def _gap(self, destination: Destination) -> float:

@@ -118,11 +118,14 @@ class Body(Protocol):
 
 @dataclass(frozen=True)
 class Destination:
-    """Where to go: a perceived position and, for a remembered moment, its latent."""
+    """Where to go: a perceived position and, for a remembered moment, its latent. `close_reading`:
+    an object's position read from beside it, where the agent's square drawn over the object
+    pulls the object's keypoint towards the agent."""
 
     position: np.ndarray
     latent: np.ndarray | None = None
     description: str = ""
+    close_reading: bool = False
 
 
 @dataclass
