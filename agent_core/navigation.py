@@ -15,7 +15,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -104,6 +104,9 @@ class NavigationConfig:
     blocked_weight: float = 20.0
     blocked_after: float = 1.0
     persistence: int = 4  # model steps a wandering heading is kept
+    # One heading per model step (PlannerConfig.hold = frameskip): four headings drawn apart per
+    # step partly cancel (4.0 px moved of 8 possible per step, on a dev seed).
+    hold_heading: bool = True
 
 
 class Body(Protocol):
@@ -142,7 +145,10 @@ class Navigator:
     ) -> None:
         self.model = model
         self.config = config or NavigationConfig()
-        self.search = make_planner(kind, self.config.planner, model.config.action_dim)
+        search = self.config.planner
+        if self.config.hold_heading:
+            search = replace(search, hold=model.config.frameskip)
+        self.search = make_planner(kind, search, model.config.action_dim)
         self.experience = WalkedGround()
         self.rng = np.random.default_rng(seed)
         self._last: np.ndarray | None = None
