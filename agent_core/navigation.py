@@ -92,11 +92,10 @@ def _around(mask: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class NavigationConfig:
-    """bench plan's settings (agent_core/benchmarks/planning.py: PlanningSetup)."""
+    """bench plan's search (agent_core/benchmarks/planning.py: PlanningSetup), but 6 iterations
+    always run (no time budget), so the agent makes the same plans whatever the machine's load."""
 
-    planner: PlannerConfig = field(
-        default_factory=lambda: PlannerConfig(horizon=10, samples=128, iterations=6, time_budget_s=0.3)
-    )
+    planner: PlannerConfig = field(default_factory=lambda: PlannerConfig(horizon=10, samples=128, iterations=6))
     position_weight: float = 2.0
     arrive_px: float = 3.0  # a place goal is reached when the perceived agent is this close (success: 4 px)
     # The cost over the map (TravelFieldCost), as bench plan's: 20 per pixel of blocked ground an
