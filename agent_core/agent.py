@@ -47,11 +47,12 @@ CONFIRMING = "yes"  # the only answer that confirms deleting memories; anything 
 START = "start"  # the name every episode's first moment gets: "go back to where you started"
 REACH_PX = 5.0  # an object is reached when perceived this close (the world's "next to" is 6 px)
 LOCATE_PX = 8.0  # an object's seen position is trusted from further away than this
+# Read from closer, an object's keypoint reads the gap up to 2.4 px short (dev layouts 8,100,000-
+# 8,100,299, objects 6-8 px away; 0.8 px when the position was read from afar): the gap to reach then.
+REACH_CLOSE_READING_PX = 3.5
+SIGHTINGS = 50  # recent memories that saw an object, searched for one that located it from afar
 STUCK_STEPS = 10  # model steps without 1 px of progress that make the agent wander a little
 WANDER_CHUNK = 6  # model steps of wandering when stuck
-YOUNG_MAP = 1000  # walked cells (of 4,096) below which a trip with no known way starts by walking about
-FAMILIARISE_STEPS = 750  # at most this many model steps of it (bench plan's map: 3,000 env steps)
-WANDER_CHECK = 25  # model steps between checks whether a way is known
 
 
 class Agent:
@@ -204,7 +205,7 @@ class Agent:
         if percept is not None:
             text, seen = perceived_caption(percept, names), percept.in_view() + list(names or [])
             if self.planner is not None:
-                self.planner.walked(np.asarray(percept.agent))
+                self.planner.perceived(percept)
         elif glimpse is not None:
             text, seen = glimpse_caption(glimpse, names), glimpse.in_view() + list(names or [])
         else:  # a world the agent perceives only as latents (a gymnasium env): captions from its facts
@@ -468,11 +469,19 @@ class Agent:
         return self.percept is not None and target in self.percept.in_view()
 
     def _destination(self, target: str) -> tuple[Destination, MemoryRecord | None] | None:
-        """Where `target` is, as perceived: in view now, else a remembered moment (a named place, the
-        start, or the last memory that saw the object, whose caption says where), else None."""
+        """Where `target` is, as perceived: for an object, where the agent locates it now, else
+        where a memory located it from afar, else where it sees it now from close by; for a named
+        place or the start, the remembered moment. None when no memory saw it."""
         assert self.percept is not None
-        if target in self.perception.object_names and target in self.percept.in_view():
-            return Destination(np.asarray(self.percept.objects[target].position), None, target), None
+        if target in self.perception.object_names:
+            located = self._located(target)
+            if located is not None:
+                return Destination(located, None, target), None
+            sighting = self._sighting(target)
+            if sighting is not None:
+                return Destination(sighting[0], None, target), sighting[1]
+            if target in self.percept.in_view():
+                return Destination(np.asarray(self.percept.objects[target].position), None, target, True), None
         seen = self.memory.last_seen(target)
         reading = None if seen is None else read_caption(seen.caption)
         if seen is None or reading is None:
@@ -480,12 +489,25 @@ class Agent:
         if target in reading.names:  # a named moment: its latent and where the agent perceived itself
             return Destination(np.asarray(reading.agent), seen.latent, target), seen
         if target in reading.seeing:
-            return Destination(np.asarray(reading.seeing[target]), None, target), seen
+            return Destination(np.asarray(reading.seeing[target]), None, target, True), seen
+        return None
+
+    def _sighting(self, target: str) -> tuple[np.ndarray, MemoryRecord] | None:
+        """The latest memory whose caption located `target` from farther than LOCATE_PX, and where."""
+        for memory in self.memory.browse(MemoryFilter(seen=target), limit=SIGHTINGS):
+            reading = read_caption(memory.caption)
+            if reading is not None and reading.agent is not None and target in reading.seeing:
+                position = np.asarray(reading.seeing[target])
+                if distance(position, reading.agent) > LOCATE_PX:
+                    return position, memory
         return None
 
     def _arrived(self, target: str, destination: Destination) -> bool:
         assert self.percept is not None and self.planner is not None
-        radius = REACH_PX if target in self.perception.object_names else self.planner.config.arrive_px
+        if target not in self.perception.object_names:
+            radius = self.planner.config.arrive_px
+        else:
+            radius = REACH_CLOSE_READING_PX if destination.close_reading else REACH_PX
         return self._gap(destination) <= radius
 
     def _gap(self, destination: Destination) -> float:
@@ -510,7 +532,7 @@ class Agent:
             started = time.perf_counter()
             resolved = self._destination(target)
             if resolved is None and target in self.perception.object_names:
-                self._wander(turn, on_step, partial(self._sees, target), self.max_steps)
+                self._search(target, turn, on_step)
                 resolved = self._destination(target)
             if resolved is None:
                 turn.reached = False
@@ -531,10 +553,9 @@ class Agent:
         return outcomes.Reached(visited, len(turn.steps), self._room)
 
     def _travel(self, target: str, destination: Destination, turn: TurnResult, on_step: StepCallback | None) -> bool:
-        """MPC to the destination. When the way left (the travel field over what the agent knows)
-        stops shrinking, it walks about: a young map that knows no way yet until it does (a while
-        at a time, at most FAMILIARISE_STEPS), else a few steps (the map learns the ground, a bump
-        the obstacle); then it plans again. True when arrived."""
+        """MPC to the destination. When the way left (the travel field over what the agent believes
+        passable) stops shrinking, it walks about a few steps (the map learns the ground, a bump
+        the obstacle), then plans again. True when arrived."""
         assert self.planner is not None
         planner = self.planner
         start = len(turn.steps)
@@ -548,7 +569,6 @@ class Agent:
             turn.closest_distance = gap if turn.closest_distance is None else min(turn.closest_distance, gap)
             return self._arrived(target, destination) or self._stop
 
-        familiarised = 0
         while not done() and left() > 0:
             located = self._located(target) if target in self.perception.object_names else None
             if located is not None:
@@ -556,14 +576,7 @@ class Agent:
             way.append(planner.way_left(self._position(), destination.position))
             if len(way) > STUCK_STEPS and min(way[:-STUCK_STEPS]) - min(way[-STUCK_STEPS:]) < 1.0:
                 way.clear()
-                young = planner.known_cells < YOUNG_MAP and familiarised < FAMILIARISE_STEPS
-                if young and not planner.knows_way(self._position(), destination.position):
-                    before = len(turn.steps)
-                    self._wander(turn, on_step, lambda: False, WANDER_CHECK)
-                    familiarised += len(turn.steps) - before
-                    start += len(turn.steps) - before  # learning the ground is not the trip's budget
-                else:
-                    self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
+                self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
                 continue
             before = len(turn.steps)
             self._move_to(destination, turn, on_step, done, 1)
@@ -604,14 +617,37 @@ class Agent:
             self._wander(turn, on_step, lambda: False, steps)
         return turn
 
+    def _through_door(
+        self, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int
+    ) -> None:
+        """Go through the door the agent perceives into the other room (the same MPC as any trip),
+        until `done()`: what a room hides is seen from the other."""
+        assert self.planner is not None
+        planner = self.planner
+        beyond = planner.experience.beyond_door(self._position())
+        if beyond is None:
+            return
+        destination = Destination(beyond, None, "the other room")
+
+        def there() -> bool:
+            return done() or self._gap(destination) <= planner.config.arrive_px
+
+        self._move_to(destination, turn, on_step, there, budget)
+
+    def _search(self, target: str, turn: TurnResult, on_step: StepCallback | None) -> None:
+        """Look for an object never seen: every object in the agent's room is in view, so it is in
+        the other one; go there until perception reports it, then walk about for what budget is left."""
+        sees = partial(self._sees, target)
+        start = len(turn.steps)
+        self._through_door(turn, on_step, sees, self.max_steps)
+        self._wander(turn, on_step, sees, self.max_steps - (len(turn.steps) - start))
+
     def _explore(self, turn: TurnResult, on_step: StepCallback | None) -> outcomes.Outcome:
-        """Walk about, learning ground and seeing what there is: until the map is no longer young
-        (at most FAMILIARISE_STEPS), or for a while."""
+        """Go and see the other room: through the perceived door, then walk about there a while."""
         if self.planner is None or self.percept is None:
             return outcomes.CannotMove(self.world_name)
-        planner = self.planner
-        budget = FAMILIARISE_STEPS if planner.known_cells < YOUNG_MAP else self.max_steps // 2
-        self._wander(turn, on_step, lambda: planner.known_cells >= 1.5 * YOUNG_MAP, budget)
+        self._through_door(turn, on_step, lambda: self._stop, self.max_steps // 2)
+        self._wander(turn, on_step, lambda: self._stop, self.max_steps // 2 - len(turn.steps))
         return outcomes.Explored(len(turn.steps), self._room, self.percept.in_view())
 
 

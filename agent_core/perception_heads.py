@@ -99,6 +99,7 @@ class Percept:
     agent_spread: float
     room: str
     room_confidence: float
+    door: tuple[float, float]  # the middle of the passage between the rooms (px)
     objects: dict[str, ObjectPercept] = field(default_factory=dict)
 
     def in_view(self, threshold: float = 0.5) -> list[str]:
@@ -123,6 +124,7 @@ class Percept:
                 }
                 for name, o in self.objects.items()
             },
+            "door": [round(v, 2) for v in self.door],
             "visible": self.in_view(),
             "near": self.near(),
         }
@@ -169,6 +171,7 @@ class PerceptionHeads:
                     float(spread[i, -1]),
                     self.rooms[1] if right >= 0.5 else self.rooms[0],
                     max(right, 1 - right),
+                    (float(positions[i, -2, 0]), float(positions[i, -2, 1])),
                     objects,
                 )
             )
@@ -364,6 +367,9 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
     report["object_in_view_f1_min"] = min(in_view_f1.values())
     report["object_in_view_ece"] = round(calibration_error(np.array(probabilities), np.array(truths)), 4)
     report["object_position_px"] = errors(np.array(object_errors))
+    report["door_position_px"] = errors(
+        np.array([math.dist(p.door, d) for p, d in zip(percepts, data.door, strict=True)])
+    )
     return report
 
 
