@@ -9,12 +9,14 @@ from cli.safe_text import shown
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
-    from agent_core.assembly import AgentOptions
+    from agent_core.broca import Broca
+    from agent_core.options import AgentOptions
 
 
-def open_agent_with_progress(options: AgentOptions) -> Agent:
+def open_agent_with_progress(options: AgentOptions, broca: Broca | None = None) -> Agent:
     """`open_agent`, showing on stderr how far re-encoding the namespace's memories has got (a
-    newly shipped or retrained world model encodes differently; nothing is shown otherwise)."""
+    newly shipped or retrained world model encodes differently; nothing is shown otherwise); `broca`, a
+    language layer already loaded."""
     from agent_core.assembly import open_agent
 
     bar = progress(transient=True)
@@ -30,6 +32,6 @@ def open_agent_with_progress(options: AgentOptions) -> Agent:
         bar.update(task, completed=done)
 
     try:
-        return open_agent(options, on_reencode)
+        return open_agent(options, on_reencode, broca=broca)
     finally:
         bar.stop()
