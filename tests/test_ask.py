@@ -72,8 +72,8 @@ def test_a_question_about_memory_is_answered_from_memory_without_torch(looked_ab
 
 def test_a_request_that_needs_the_world_opens_the_agent(looked_about):
     memories, _ = counts(looked_about)
-    answer = ask_in_a_process(looked_about, "go to the red ball")
-    assert answer["intent"]["kind"] == "go" and answer["torch_imported"] is True
+    answer = ask_in_a_process(looked_about, "explore the rooms")
+    assert answer["intent"]["kind"] == "explore" and answer["torch_imported"] is True
     assert answer["steps"] > 0 and counts(looked_about)[0] > memories
 
 
