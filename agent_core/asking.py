@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,9 +52,10 @@ def ask(options: AgentOptions, question: str, open_agent: OpenAgent | None = Non
         started = time.perf_counter()
         request = language.understand(question, vocabulary)
         cited: list[MemoryRecord] = []
+        surprise_window = cache(partial(_surprise_window, folder, options.world))
 
         def events_judged(episode: int, step: int) -> list[str]:
-            return events_in_window(memory, _surprise_window(folder, options.world), frameskip, episode, step)
+            return events_in_window(memory, surprise_window(), frameskip, episode, step)
 
         outcome = answer_without_world(request, memory, cited.extend, events_judged, None, vocabulary)
         if outcome is not None:
@@ -70,7 +71,6 @@ def ask(options: AgentOptions, question: str, open_agent: OpenAgent | None = Non
         agent.close()
 
 
-@cache
 def _surprise_window(folder: Path, world: str) -> int:
     """Model steps each surprise judged: only a question about surprises loads the world model for
     it (and so torch)."""

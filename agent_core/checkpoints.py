@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from world_model import CheckpointError
-from world_model.checkpoint_config import CONFIG, CheckpointConfig, read_checkpoint_config
+from world_model.checkpoint_config import CONFIG
 
 HEADS_CONFIG = "heads.json"  # the perception heads' names and scores, beside their weights
 
@@ -24,11 +24,6 @@ def checkpoint_folder(world: str, checkpoint: Path | None = None) -> Path:
     if checkpoint is None and not (path / CONFIG).exists():
         raise CheckpointError(f"no shipped checkpoint for {world!r}; train one with `worldmind train --world {world}`")
     return path
-
-
-def checked_config(world: str, checkpoint: Path | None = None) -> CheckpointConfig:
-    """The checked config of the checkpoint an agent in `world` would load (`checkpoint_folder`)."""
-    return read_checkpoint_config(checkpoint_folder(world, checkpoint), world)
 
 
 def perceivable_objects(folder: Path) -> list[str]:

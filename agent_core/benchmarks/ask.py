@@ -103,9 +103,9 @@ def benchmark_ask(
         replies: dict[str, str] = {}
         for phase, rounds in (("cold", cold), ("warm", warm)):
             for _ in range(rounds):
+                if phase == "cold":  # once a round: a model's cold run must not wipe what another saved
+                    shutil.rmtree(home / "models" / "prompt-cache", ignore_errors=True)
                 for llm in llms:
-                    if phase == "cold":
-                        shutil.rmtree(home / "models" / "prompt-cache", ignore_errors=True)
                     seconds, cpu, answer = timed_ask(home, llm, question, threads)
                     times[llm].setdefault(f"{phase}_s", []).append(seconds)
                     times[llm].setdefault(f"{phase}_cpu_s", []).append(cpu)
