@@ -25,13 +25,22 @@ from typing import Any
 import numpy as np
 
 from agent_core import outcomes
-from agent_core.answering import answer
+from agent_core.answering import answer_without_world, events_in_window, heard, reply_to
 from agent_core.ball_readout import Glimpse
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
 from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Request
 from agent_core.navigation import Destination, Navigator, distance
-from agent_core.perceived import for_storage, glimpse_caption, merged_for_storage, perceived_caption, read_caption
+from agent_core.perceived import (
+    START,
+    for_storage,
+    glimpse_caption,
+    merged_for_storage,
+    nameable,
+    named_places,
+    perceived_caption,
+    read_caption,
+)
 from agent_core.perception import Perception
 from agent_core.perception_heads import Percept
 from agent_core.reports import StepReport, TurnResult
@@ -44,7 +53,6 @@ StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
 SURPRISE_HISTORY_ON_RESUME = 60  # steps of the surprise curve restored from memory on resume
 CONFIRMING = "yes"  # the only answer that confirms deleting memories; anything else cancels
-START = "start"  # the name every episode's first moment gets: "go back to where you started"
 REACH_PX = 5.0  # an object is reached when perceived this close (the world's "next to" is 6 px)
 LOCATE_PX = 8.0  # an object's seen position is trusted from further away than this
 # Read from closer, an object's keypoint reads the gap up to 2.4 px short (dev layouts 8,100,000-
@@ -328,27 +336,19 @@ class Agent:
         }
 
     def _events_judged(self, episode: int, step: int) -> list[str]:
-        """What the world did (injected events) in the window a surprise at `step` judged: the
-        steps after the imagination it tested, up to `step`."""
-        first = step - (self.perception.window - 1) * self.frameskip
-        judged = self.memory.browse(MemoryFilter(episode=episode, steps=(first, step)), limit=self.perception.window)
-        return [e["event"] for memory in reversed(judged) for e in memory.facts.get("events", [])]
+        """The injected events a surprise at `step` judged (`answering.events_in_window`)."""
+        return events_in_window(self.memory, self.perception.window, self.frameskip, episode, step)
 
     # -- language ------------------------------------------------------------------------
     @property
     def vocabulary(self) -> list[str]:
         """What the user can name: the objects perception knows, and the places named so far."""
-        return self.perception.object_names + [p for p in self.places() if p not in self.perception.object_names]
+        return nameable(self.perception.object_names, self.places())
 
     def places(self) -> list[str]:
         """Names the user gave to moments of this namespace, and the start."""
-        if self._places is None:  # once per session: the captions say which moments were named
-            self._places = [START]
-            for memory in self.memory.scan():
-                reading = read_caption(memory.caption)
-                for name in reading.names if reading is not None else []:
-                    if name not in self._places:
-                        self._places.append(name)
+        if self._places is None:
+            self._places = named_places(self.memory)
         return list(self._places)
 
     @property
@@ -371,29 +371,34 @@ class Agent:
 
     def say(self, text: str, on_step: StepCallback | None = None, on_token: TokenCallback | None = None) -> TurnResult:
         """Understand `text`, do or answer what it asks, and say what happened."""
-        self._stop = False
-        turn = TurnResult(text=text)
-        started = self._turn_started = time.perf_counter()
+        started = time.perf_counter()
         pending, self.pending_confirmation = self.pending_confirmation, None
-        if pending is not None and text.strip().lower() != CONFIRMING:
-            request = None  # the question to confirm was not answered "yes": nothing else is done
-            turn.intent = {"kind": pending.kind, "cancelled": True}
+        if pending is None:
+            request: Request | None = self.language.understand(text, self.vocabulary)
+        elif text.strip().lower() == CONFIRMING:
+            request = replace(pending, confirmed=True)
         else:
-            request = (
-                self.language.understand(text, self.vocabulary) if pending is None else replace(pending, confirmed=True)
-            )
-            turn.intent = {"kind": request.kind, **request.raw}
-        turn.timings_ms["parse"] = (time.perf_counter() - started) * 1000
-        self.memory.add_chat_turn("user", text)
+            request = None  # the question to confirm was not answered "yes": nothing else is done
+        return self.respond(text, request, started, on_step, on_token)
+
+    def respond(
+        self,
+        text: str,
+        request: Request | None,
+        started: float | None = None,
+        on_step: StepCallback | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> TurnResult:
+        """Do or answer what `request` (understood from `text` since `started`) asks, and say what
+        happened; None cancels the forgetting that waited for a "yes"."""
+        self._stop = False
+        self._turn_started = time.perf_counter() if started is None else started
+        turn = heard(text, request, self._turn_started, self.memory)
         if request is None:
             record = {"kind": "cancelled", "count": self.memory.count(), "namespace": self.namespace}
         else:
             record = self._carry_out(request, turn, on_step)
-        started = time.perf_counter()
-        turn.reply = self._verbalize(record, on_token)
-        turn.timings_ms["verbalize"] = (time.perf_counter() - started) * 1000
-        self.memory.add_chat_turn("agent", turn.reply)
-        return turn
+        return reply_to(turn, record, self.language, self.memory, on_token)
 
     ask = say  # questions and commands take the same path; the intent decides
 
@@ -414,20 +419,18 @@ class Agent:
             if said["kind"] == "surprise":
                 return outcomes.SurpriseAlert(said["step"], said["surprise"], said["threshold"], said["events"])
             return outcomes.Waited(said["steps"])
-        if request.kind == "question":
-            return answer(request, self.memory, self._cite(turn), self._events_judged, self.last_plan_record)
         if request.kind == "forget":
             if not request.confirmed:
                 self.pending_confirmation = request
                 return outcomes.Counted("confirm", self.memory.count(), self.namespace)
             return outcomes.Counted("forgotten", self._forget_all())
-        if request.kind in {"clarify", "reject"}:
-            return outcomes.Message(request.kind, request.message)
-        if request.kind == "stop":
-            return outcomes.Stopped()
         if request.kind == "status":
             return outcomes.Status(self._room, self.step_count, [] if self.percept is None else self.percept.near())
-        return outcomes.Help(self.vocabulary)
+        answered = answer_without_world(
+            request, self.memory, self._cite(turn), self._events_judged, self.last_plan_record, self.vocabulary
+        )
+        assert answered is not None, f"no outcome for a {request.kind!r} request"
+        return answered
 
     @staticmethod
     def _cite(turn: TurnResult) -> Callable[[list[MemoryRecord]], None]:

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent_core.ball_readout import Glimpse
-from agent_core.perception_heads import ObjectPercept, Percept
+if TYPE_CHECKING:
+    from agent_core.ball_readout import Glimpse
+    from agent_core.perception_heads import ObjectPercept, Percept
+    from memory import MemoryStore
+
+START = "start"  # the name every episode's first moment gets: "go back to where you started"
 
 _ROOM = re.compile(r"^in the (?P<room>[\w-]+) room at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
 WATCHING = "watching the box"  # the head of a caption of a world the agent only watches
@@ -105,3 +109,18 @@ def merged_for_storage(per_env_step: list[Any]) -> dict[str, Any]:
     """One model step's facts for storage: the last env step's, with every env step's events."""
     stored = [for_storage(f) for f in per_env_step]
     return {**stored[-1], "events": [e for f in stored for e in f.get("events", [])]}
+
+
+def named_places(memory: MemoryStore) -> list[str]:
+    """The start, and the names the user gave to moments of the namespace, as their captions say
+    (every memory is read: once per session)."""
+    places = [START]
+    for record in memory.scan():
+        reading = read_caption(record.caption)
+        places += [name for name in (reading.names if reading is not None else []) if name not in places]
+    return places
+
+
+def nameable(objects: list[str], places: list[str]) -> list[str]:
+    """What the user can name: the objects perception knows, then the named places not among them."""
+    return objects + [place for place in places if place not in objects]

@@ -27,13 +27,14 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from agent_core.checkpoints import HEADS_CONFIG
 from agent_core.worlds import TwoRoomsEnv, make_world
 from world_model import WorldModel
 from world_model.model import to_pixels
 from world_model.networks import SpatialSoftmax
 
 WEIGHTS = "heads.safetensors"
-CONFIG = "heads.json"
+CONFIG = HEADS_CONFIG
 FIT_SEED = 5_000_000  # layouts the heads are fitted on; held-out layouts start at SCORE_SEED
 SCORE_SEED = 6_000_000
 NEAR_PX = 6.0  # "next to": the perceived agent within this many pixels of the perceived object

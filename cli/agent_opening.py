@@ -9,13 +9,15 @@ from cli.safe_text import shown
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
-    from agent_core.assembly import AgentOptions
+    from agent_core.broca import Broca
+    from agent_core.options import AgentOptions
 
 
-def open_agent_with_progress(options: AgentOptions) -> Agent:
+def open_agent_with_progress(options: AgentOptions, broca: Broca | None = None) -> Agent:
     """`open_agent`, showing on stderr how far updating the namespace's memories has got (a newly
     shipped or retrained world model encodes differently, and memories captioned from the world's
-    facts are captioned again from perception; nothing is shown otherwise)."""
+    facts are captioned again from perception; nothing is shown otherwise); `broca`, a language
+    layer already loaded."""
     from agent_core.assembly import open_agent
 
     bar = progress(transient=True)
@@ -33,6 +35,6 @@ def open_agent_with_progress(options: AgentOptions) -> Agent:
         bar.update(task, completed=done, total=total)
 
     try:
-        return open_agent(options, on_progress)
+        return open_agent(options, on_progress, broca=broca)
     finally:
         bar.stop()
