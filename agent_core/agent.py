@@ -25,12 +25,22 @@ from typing import Any
 import numpy as np
 
 from agent_core import outcomes
-from agent_core.answering import answer
+from agent_core.answering import answer_without_world, events_in_window, heard, reply_to
+from agent_core.ball_readout import Glimpse
 from agent_core.broca import Broca
 from agent_core.errors import AgentInputError
 from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT, Request
 from agent_core.navigation import Destination, Navigator, distance
-from agent_core.perceived import for_storage, merged_for_storage, perceived_caption, read_caption
+from agent_core.perceived import (
+    START,
+    for_storage,
+    glimpse_caption,
+    merged_for_storage,
+    nameable,
+    named_places,
+    perceived_caption,
+    read_caption,
+)
 from agent_core.perception import Perception
 from agent_core.perception_heads import Percept
 from agent_core.reports import StepReport, TurnResult
@@ -43,14 +53,14 @@ StepCallback = Callable[[StepReport], None]
 TokenCallback = Callable[[str], None]
 SURPRISE_HISTORY_ON_RESUME = 60  # steps of the surprise curve restored from memory on resume
 CONFIRMING = "yes"  # the only answer that confirms deleting memories; anything else cancels
-START = "start"  # the name every episode's first moment gets: "go back to where you started"
 REACH_PX = 5.0  # an object is reached when perceived this close (the world's "next to" is 6 px)
 LOCATE_PX = 8.0  # an object's seen position is trusted from further away than this
+# Read from closer, an object's keypoint reads the gap up to 2.4 px short (dev layouts 8,100,000-
+# 8,100,299, objects 6-8 px away; 0.8 px when the position was read from afar): the gap to reach then.
+REACH_CLOSE_READING_PX = 3.5
+SIGHTINGS = 50  # recent memories that saw an object, searched for one that located it from afar
 STUCK_STEPS = 10  # model steps without 1 px of progress that make the agent wander a little
 WANDER_CHUNK = 6  # model steps of wandering when stuck
-YOUNG_MAP = 1000  # walked cells (of 4,096) below which a trip with no known way starts by walking about
-FAMILIARISE_STEPS = 750  # at most this many model steps of it (bench plan's map: 3,000 env steps)
-WANDER_CHECK = 25  # model steps between checks whether a way is known
 
 
 class Agent:
@@ -89,6 +99,7 @@ class Agent:
         self._stop = False
         self._turn_started = time.perf_counter()
         self.percept: Percept | None = None
+        self.glimpse: Glimpse | None = None  # what it perceives of a world it only watches (bounce)
         self._places: list[str] | None = None
         self._told: list[str] = []  # events the user injected, for the next memory's caption
         self.step_count = 0  # env steps of the episode, counted by the agent itself
@@ -112,7 +123,8 @@ class Agent:
                 self.frame = self.world.restore(recent[0].facts)
                 self.facts = self.world.facts()
                 self.step_count = recent[0].step
-                _, self.percept = self.perception.perceive(self.frame)
+                latent, self.percept = self.perception.perceive(self.frame)
+                self.glimpse = self.perception.glimpse(latent)
                 self._recall_ground(last[0])
                 for memory in reversed(recent[: self.perception.span]):  # history and window, as they were
                     self._remember_latent(memory.latent)
@@ -197,18 +209,22 @@ class Agent:
         self._remember_latent(latent)
         action_list = [] if action is None else [float(a) for a in action]
         truth = stored if stored is not None else for_storage(facts)
+        glimpse = self.perception.glimpse(latent)
         if percept is not None:
             text, seen = perceived_caption(percept, names), percept.in_view() + list(names or [])
+            if self.planner is not None:
+                self.planner.perceived(percept)
+        elif glimpse is not None:
+            text, seen = glimpse_caption(glimpse, names), glimpse.in_view() + list(names or [])
+        else:  # a world the agent perceives only as latents (a gymnasium env): captions from its facts
+            text, seen = caption(truth), seen_in(truth)
+        if self.perception.perceives:
             text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
             self._told = []
-            if self.planner is not None:
-                self.planner.walked(np.asarray(percept.agent))
-        else:  # a world without perception heads (bounce): captions still come from its facts
-            text, seen = caption(truth), seen_in(truth)
         memory_id = self.memory.remember(
             self.episode, self.step_count, action_list, latent, text, truth, surprise, seen
         )
-        self.frame, self.facts, self.percept = frame, facts, percept
+        self.frame, self.facts, self.percept, self.glimpse = frame, facts, percept, glimpse
         return StepReport(
             step=self.step_count,
             frame=frame,
@@ -320,27 +336,19 @@ class Agent:
         }
 
     def _events_judged(self, episode: int, step: int) -> list[str]:
-        """What the world did (injected events) in the window a surprise at `step` judged: the
-        steps after the imagination it tested, up to `step`."""
-        first = step - (self.perception.window - 1) * self.frameskip
-        judged = self.memory.browse(MemoryFilter(episode=episode, steps=(first, step)), limit=self.perception.window)
-        return [e["event"] for memory in reversed(judged) for e in memory.facts.get("events", [])]
+        """The injected events a surprise at `step` judged (`answering.events_in_window`)."""
+        return events_in_window(self.memory, self.perception.window, self.frameskip, episode, step)
 
     # -- language ------------------------------------------------------------------------
     @property
     def vocabulary(self) -> list[str]:
         """What the user can name: the objects perception knows, and the places named so far."""
-        return self.perception.object_names + [p for p in self.places() if p not in self.perception.object_names]
+        return nameable(self.perception.object_names, self.places())
 
     def places(self) -> list[str]:
         """Names the user gave to moments of this namespace, and the start."""
-        if self._places is None:  # once per session: the captions say which moments were named
-            self._places = [START]
-            for memory in self.memory.scan():
-                reading = read_caption(memory.caption)
-                for name in reading.names if reading is not None else []:
-                    if name not in self._places:
-                        self._places.append(name)
+        if self._places is None:
+            self._places = named_places(self.memory)
         return list(self._places)
 
     @property
@@ -363,29 +371,34 @@ class Agent:
 
     def say(self, text: str, on_step: StepCallback | None = None, on_token: TokenCallback | None = None) -> TurnResult:
         """Understand `text`, do or answer what it asks, and say what happened."""
-        self._stop = False
-        turn = TurnResult(text=text)
-        started = self._turn_started = time.perf_counter()
+        started = time.perf_counter()
         pending, self.pending_confirmation = self.pending_confirmation, None
-        if pending is not None and text.strip().lower() != CONFIRMING:
-            request = None  # the question to confirm was not answered "yes": nothing else is done
-            turn.intent = {"kind": pending.kind, "cancelled": True}
+        if pending is None:
+            request: Request | None = self.language.understand(text, self.vocabulary)
+        elif text.strip().lower() == CONFIRMING:
+            request = replace(pending, confirmed=True)
         else:
-            request = (
-                self.language.understand(text, self.vocabulary) if pending is None else replace(pending, confirmed=True)
-            )
-            turn.intent = {"kind": request.kind, **request.raw}
-        turn.timings_ms["parse"] = (time.perf_counter() - started) * 1000
-        self.memory.add_chat_turn("user", text)
+            request = None  # the question to confirm was not answered "yes": nothing else is done
+        return self.respond(text, request, started, on_step, on_token)
+
+    def respond(
+        self,
+        text: str,
+        request: Request | None,
+        started: float | None = None,
+        on_step: StepCallback | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> TurnResult:
+        """Do or answer what `request` (understood from `text` since `started`) asks, and say what
+        happened; None cancels the forgetting that waited for a "yes"."""
+        self._stop = False
+        self._turn_started = time.perf_counter() if started is None else started
+        turn = heard(text, request, self._turn_started, self.memory)
         if request is None:
             record = {"kind": "cancelled", "count": self.memory.count(), "namespace": self.namespace}
         else:
             record = self._carry_out(request, turn, on_step)
-        started = time.perf_counter()
-        turn.reply = self._verbalize(record, on_token)
-        turn.timings_ms["verbalize"] = (time.perf_counter() - started) * 1000
-        self.memory.add_chat_turn("agent", turn.reply)
-        return turn
+        return reply_to(turn, record, self.language, self.memory, on_token)
 
     ask = say  # questions and commands take the same path; the intent decides
 
@@ -406,20 +419,18 @@ class Agent:
             if said["kind"] == "surprise":
                 return outcomes.SurpriseAlert(said["step"], said["surprise"], said["threshold"], said["events"])
             return outcomes.Waited(said["steps"])
-        if request.kind == "question":
-            return answer(request, self.memory, self._cite(turn), self._events_judged, self.last_plan_record)
         if request.kind == "forget":
             if not request.confirmed:
                 self.pending_confirmation = request
                 return outcomes.Counted("confirm", self.memory.count(), self.namespace)
             return outcomes.Counted("forgotten", self._forget_all())
-        if request.kind in {"clarify", "reject"}:
-            return outcomes.Message(request.kind, request.message)
-        if request.kind == "stop":
-            return outcomes.Stopped()
         if request.kind == "status":
             return outcomes.Status(self._room, self.step_count, [] if self.percept is None else self.percept.near())
-        return outcomes.Help(self.vocabulary)
+        answered = answer_without_world(
+            request, self.memory, self._cite(turn), self._events_judged, self.last_plan_record, self.vocabulary
+        )
+        assert answered is not None, f"no outcome for a {request.kind!r} request"
+        return answered
 
     @staticmethod
     def _cite(turn: TurnResult) -> Callable[[list[MemoryRecord]], None]:
@@ -461,11 +472,19 @@ class Agent:
         return self.percept is not None and target in self.percept.in_view()
 
     def _destination(self, target: str) -> tuple[Destination, MemoryRecord | None] | None:
-        """Where `target` is, as perceived: in view now, else a remembered moment (a named place, the
-        start, or the last memory that saw the object, whose caption says where), else None."""
+        """Where `target` is, as perceived: for an object, where the agent locates it now, else
+        where a memory located it from afar, else where it sees it now from close by; for a named
+        place or the start, the remembered moment. None when no memory saw it."""
         assert self.percept is not None
-        if target in self.perception.object_names and target in self.percept.in_view():
-            return Destination(np.asarray(self.percept.objects[target].position), None, target), None
+        if target in self.perception.object_names:
+            located = self._located(target)
+            if located is not None:
+                return Destination(located, None, target), None
+            sighting = self._sighting(target)
+            if sighting is not None:
+                return Destination(sighting[0], None, target), sighting[1]
+            if target in self.percept.in_view():
+                return Destination(np.asarray(self.percept.objects[target].position), None, target, True), None
         seen = self.memory.last_seen(target)
         reading = None if seen is None else read_caption(seen.caption)
         if seen is None or reading is None:
@@ -473,12 +492,25 @@ class Agent:
         if target in reading.names:  # a named moment: its latent and where the agent perceived itself
             return Destination(np.asarray(reading.agent), seen.latent, target), seen
         if target in reading.seeing:
-            return Destination(np.asarray(reading.seeing[target]), None, target), seen
+            return Destination(np.asarray(reading.seeing[target]), None, target, True), seen
+        return None
+
+    def _sighting(self, target: str) -> tuple[np.ndarray, MemoryRecord] | None:
+        """The latest memory whose caption located `target` from farther than LOCATE_PX, and where."""
+        for memory in self.memory.browse(MemoryFilter(seen=target), limit=SIGHTINGS):
+            reading = read_caption(memory.caption)
+            if reading is not None and reading.agent is not None and target in reading.seeing:
+                position = np.asarray(reading.seeing[target])
+                if distance(position, reading.agent) > LOCATE_PX:
+                    return position, memory
         return None
 
     def _arrived(self, target: str, destination: Destination) -> bool:
         assert self.percept is not None and self.planner is not None
-        radius = REACH_PX if target in self.perception.object_names else self.planner.config.arrive_px
+        if target not in self.perception.object_names:
+            radius = self.planner.config.arrive_px
+        else:
+            radius = REACH_CLOSE_READING_PX if destination.close_reading else REACH_PX
         return self._gap(destination) <= radius
 
     def _gap(self, destination: Destination) -> float:
@@ -503,7 +535,7 @@ class Agent:
             started = time.perf_counter()
             resolved = self._destination(target)
             if resolved is None and target in self.perception.object_names:
-                self._wander(turn, on_step, partial(self._sees, target), self.max_steps)
+                self._search(target, turn, on_step)
                 resolved = self._destination(target)
             if resolved is None:
                 turn.reached = False
@@ -524,10 +556,9 @@ class Agent:
         return outcomes.Reached(visited, len(turn.steps), self._room)
 
     def _travel(self, target: str, destination: Destination, turn: TurnResult, on_step: StepCallback | None) -> bool:
-        """MPC to the destination. When the way left (the travel field over what the agent knows)
-        stops shrinking, it walks about: a young map that knows no way yet until it does (a while
-        at a time, at most FAMILIARISE_STEPS), else a few steps (the map learns the ground, a bump
-        the obstacle); then it plans again. True when arrived."""
+        """MPC to the destination. When the way left (the travel field over what the agent believes
+        passable) stops shrinking, it walks about a few steps (the map learns the ground, a bump
+        the obstacle), then plans again. True when arrived."""
         assert self.planner is not None
         planner = self.planner
         start = len(turn.steps)
@@ -541,7 +572,6 @@ class Agent:
             turn.closest_distance = gap if turn.closest_distance is None else min(turn.closest_distance, gap)
             return self._arrived(target, destination) or self._stop
 
-        familiarised = 0
         while not done() and left() > 0:
             located = self._located(target) if target in self.perception.object_names else None
             if located is not None:
@@ -549,14 +579,7 @@ class Agent:
             way.append(planner.way_left(self._position(), destination.position))
             if len(way) > STUCK_STEPS and min(way[:-STUCK_STEPS]) - min(way[-STUCK_STEPS:]) < 1.0:
                 way.clear()
-                young = planner.known_cells < YOUNG_MAP and familiarised < FAMILIARISE_STEPS
-                if young and not planner.knows_way(self._position(), destination.position):
-                    before = len(turn.steps)
-                    self._wander(turn, on_step, lambda: False, WANDER_CHECK)
-                    familiarised += len(turn.steps) - before
-                    start += len(turn.steps) - before  # learning the ground is not the trip's budget
-                else:
-                    self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
+                self._wander(turn, on_step, lambda: False, min(WANDER_CHUNK, left()))
                 continue
             before = len(turn.steps)
             self._move_to(destination, turn, on_step, done, 1)
@@ -597,14 +620,37 @@ class Agent:
             self._wander(turn, on_step, lambda: False, steps)
         return turn
 
+    def _through_door(
+        self, turn: TurnResult, on_step: StepCallback | None, done: Callable[[], bool], budget: int
+    ) -> None:
+        """Go through the door the agent perceives into the other room (the same MPC as any trip),
+        until `done()`: what a room hides is seen from the other."""
+        assert self.planner is not None
+        planner = self.planner
+        beyond = planner.experience.beyond_door(self._position())
+        if beyond is None:
+            return
+        destination = Destination(beyond, None, "the other room")
+
+        def there() -> bool:
+            return done() or self._gap(destination) <= planner.config.arrive_px
+
+        self._move_to(destination, turn, on_step, there, budget)
+
+    def _search(self, target: str, turn: TurnResult, on_step: StepCallback | None) -> None:
+        """Look for an object never seen: every object in the agent's room is in view, so it is in
+        the other one; go there until perception reports it, then walk about for what budget is left."""
+        sees = partial(self._sees, target)
+        start = len(turn.steps)
+        self._through_door(turn, on_step, sees, self.max_steps)
+        self._wander(turn, on_step, sees, self.max_steps - (len(turn.steps) - start))
+
     def _explore(self, turn: TurnResult, on_step: StepCallback | None) -> outcomes.Outcome:
-        """Walk about, learning ground and seeing what there is: until the map is no longer young
-        (at most FAMILIARISE_STEPS), or for a while."""
+        """Go and see the other room: through the perceived door, then walk about there a while."""
         if self.planner is None or self.percept is None:
             return outcomes.CannotMove(self.world_name)
-        planner = self.planner
-        budget = FAMILIARISE_STEPS if planner.known_cells < YOUNG_MAP else self.max_steps // 2
-        self._wander(turn, on_step, lambda: planner.known_cells >= 1.5 * YOUNG_MAP, budget)
+        self._through_door(turn, on_step, lambda: self._stop, self.max_steps // 2)
+        self._wander(turn, on_step, lambda: self._stop, self.max_steps // 2 - len(turn.steps))
         return outcomes.Explored(len(turn.steps), self._room, self.percept.in_view())
 
 

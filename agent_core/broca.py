@@ -7,7 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_core.exchange import Request
+from agent_core.runtime import data_dir, thread_setting
 from language import IntentParser, Verbalizer
+from language.chat_models import load_chat_model
+from language.model_files import DEFAULT_MODEL
 from language.places import place_request
 
 
@@ -15,6 +18,13 @@ class Broca:
     def __init__(self, parser: IntentParser, verbalizer: Verbalizer) -> None:
         self.parser = parser
         self.verbalizer = verbalizer
+
+    @classmethod
+    def load(cls, llm: str | None = None, rephrase: bool = True) -> Broca:
+        """The language layer on the chat model `llm` names (None: the packaged default), on the
+        process's thread setting (`--threads`); `rephrase` lets it reword template sentences."""
+        chat_model = load_chat_model(llm or DEFAULT_MODEL, data_dir() / "models", thread_setting())
+        return cls(IntentParser(chat_model), Verbalizer(chat_model if rephrase else None))
 
     def understand(self, text: str, vocabulary: list[str]) -> Request:
         place = place_request(text)

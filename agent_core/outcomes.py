@@ -63,10 +63,11 @@ class Named(Outcome):
 class LastSeen(Outcome):
     kind: ClassVar[str] = "last_seen"
     object: str
-    room: str
+    room: str | None  # None in a world the agent only watches
     step: int
     position: list[int]
     memory_id: int
+    sure: int | None = None  # percent: how sure perception was that it was in view
 
 
 @dataclass(frozen=True)

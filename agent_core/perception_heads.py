@@ -27,13 +27,14 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from agent_core.checkpoints import HEADS_CONFIG
 from agent_core.worlds import TwoRoomsEnv, make_world
 from world_model import WorldModel
 from world_model.model import to_pixels
 from world_model.networks import SpatialSoftmax
 
 WEIGHTS = "heads.safetensors"
-CONFIG = "heads.json"
+CONFIG = HEADS_CONFIG
 FIT_SEED = 5_000_000  # layouts the heads are fitted on; held-out layouts start at SCORE_SEED
 SCORE_SEED = 6_000_000
 NEAR_PX = 6.0  # "next to": the perceived agent within this many pixels of the perceived object
@@ -99,6 +100,7 @@ class Percept:
     agent_spread: float
     room: str
     room_confidence: float
+    door: tuple[float, float]  # the middle of the passage between the rooms (px)
     objects: dict[str, ObjectPercept] = field(default_factory=dict)
 
     def in_view(self, threshold: float = 0.5) -> list[str]:
@@ -123,6 +125,7 @@ class Percept:
                 }
                 for name, o in self.objects.items()
             },
+            "door": [round(v, 2) for v in self.door],
             "visible": self.in_view(),
             "near": self.near(),
         }
@@ -169,6 +172,7 @@ class PerceptionHeads:
                     float(spread[i, -1]),
                     self.rooms[1] if right >= 0.5 else self.rooms[0],
                     max(right, 1 - right),
+                    (float(positions[i, -2, 0]), float(positions[i, -2, 1])),
                     objects,
                 )
             )
@@ -343,7 +347,7 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
     percepts = heads.read(_features(model, data.frames))
     report: dict[str, Any] = {"frames": len(percepts)}
     agent_error = np.array([math.dist(p.agent, a) for p, a in zip(percepts, data.agent, strict=True)])
-    report["agent_position_px"] = _errors(agent_error)
+    report["agent_position_px"] = errors(agent_error)
     report["agent_spread_coverage_2sigma"] = round(
         float(np.mean(agent_error <= 2 * np.array([p.agent_spread for p in percepts]))), 3
     )
@@ -354,7 +358,7 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
     for k, name in enumerate(heads.objects):
         predicted = np.array([p.objects[name].in_view >= 0.5 for p in percepts])
         truth = data.in_view[:, k] > 0.5
-        in_view_f1[name] = round(_f1(predicted, truth), 4)
+        in_view_f1[name] = round(f1(predicted, truth), 4)
         probabilities += [p.objects[name].in_view for p in percepts]
         truths += list(truth)
         for i, p in enumerate(percepts):
@@ -362,12 +366,15 @@ def score_heads(model: WorldModel, heads: PerceptionHeads, layouts: int = 200, p
                 object_errors.append(math.dist(p.objects[name].position, data.objects[i, k]))
     report["object_in_view_f1"] = in_view_f1
     report["object_in_view_f1_min"] = min(in_view_f1.values())
-    report["object_in_view_ece"] = round(_calibration_error(np.array(probabilities), np.array(truths)), 4)
-    report["object_position_px"] = _errors(np.array(object_errors))
+    report["object_in_view_ece"] = round(calibration_error(np.array(probabilities), np.array(truths)), 4)
+    report["object_position_px"] = errors(np.array(object_errors))
+    report["door_position_px"] = errors(
+        np.array([math.dist(p.door, d) for p, d in zip(percepts, data.door, strict=True)])
+    )
     return report
 
 
-def _errors(values: np.ndarray) -> dict[str, float]:
+def errors(values: np.ndarray) -> dict[str, float]:
     return {
         "median": round(float(np.median(values)), 3),
         "p90": round(float(np.quantile(values, 0.9)), 3),
@@ -375,13 +382,13 @@ def _errors(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def _f1(predicted: np.ndarray, truth: np.ndarray) -> float:
+def f1(predicted: np.ndarray, truth: np.ndarray) -> float:
     hits = float(np.sum(predicted & truth))
     total = float(predicted.sum() + truth.sum())
     return 2 * hits / total if total else 1.0
 
 
-def _calibration_error(probability: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
+def calibration_error(probability: np.ndarray, truth: np.ndarray, bins: int = 10) -> float:
     """Expected calibration error: |confidence - accuracy| averaged over probability bins."""
     which = np.minimum((probability * bins).astype(int), bins - 1)
     error = 0.0

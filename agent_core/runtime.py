@@ -1,20 +1,36 @@
-"""Process-wide runtime settings that several commands share: torch threads, data directory."""
+"""Process-wide runtime settings that several commands share: CPU threads, data directory."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
+_threads: int | None = None  # the process's thread setting, for the language model too
+
 
 def apply_thread_setting(threads: int | None) -> None:
-    """Set torch's intra-op threads; None keeps torch's default (all cores)."""
+    """Use `threads` CPU threads for torch (and faiss, which shares its OpenMP runtime) and for
+    the llama.cpp language model; None keeps their defaults (torch: all cores, llama.cpp: 2).
+
+    torch is not imported for this: a command that never needs it (`ask` about memory) must not
+    pay a second or more for the import. Before torch loads, the setting goes to OpenMP's
+    environment variable, which torch and faiss read when they load."""
+    global _threads
+    _threads = threads
     if threads is None:
         return
-    import torch
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+    else:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
 
-    torch.set_num_threads(threads)
+
+def thread_setting() -> int | None:
+    """The threads asked for with `--threads` / WORLDMIND_THREADS, or None."""
+    return _threads
 
 
 def data_dir() -> Path:

@@ -19,6 +19,8 @@ import numpy as np
 
 from agent_core.errors import AgentInputError
 
+VIDEO_WORLD = "video"  # the world name of episodes and checkpoints made from video files
+
 if TYPE_CHECKING:
     from av.video.stream import VideoStream
 

@@ -21,10 +21,9 @@ import numpy as np
 
 from agent_core.data.collect import FORMAT, MANIFEST, write_atomically, write_shard
 from agent_core.data.dataset import Dataset
-from agent_core.video import VideoError, read_video
+from agent_core.video import VIDEO_WORLD, VideoError, read_video
 from world_model.training import TrainingData
 
-VIDEO_WORLD = "video"
 SOURCES = "sources.json"
 
 

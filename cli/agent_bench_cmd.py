@@ -15,7 +15,11 @@ def bench_agent(
     lives: int = typer.Option(20, "--lives", min=1, max=200, help="Held-out world seeds, five tasks each."),
     first_seed: int = typer.Option(0, "--first-seed", min=0, max=1_000_000, help="Offset of the first held-out seed."),
     familiarise: int = typer.Option(
-        750, "--familiarise", min=0, max=5000, help="Model steps of walking about before the tasks (counted apart)."
+        0,
+        "--familiarise",
+        min=0,
+        max=5000,
+        help="Model steps of walking about before the tasks, counted apart (0: a fresh agent).",
     ),
     reference: bool = typer.Option(
         True, "--reference/--no-reference", help="Also run the facts-reading agent of before issue 19."

@@ -1,4 +1,4 @@
-"""Opening the agent from a command: a progress bar when its memories must be re-encoded first."""
+"""Opening the agent from a command: a progress bar when its memories must be brought up to date first."""
 
 from __future__ import annotations
 
@@ -9,27 +9,32 @@ from cli.safe_text import shown
 
 if TYPE_CHECKING:
     from agent_core.agent import Agent
-    from agent_core.assembly import AgentOptions
+    from agent_core.broca import Broca
+    from agent_core.options import AgentOptions
 
 
-def open_agent_with_progress(options: AgentOptions) -> Agent:
-    """`open_agent`, showing on stderr how far re-encoding the namespace's memories has got (a
-    newly shipped or retrained world model encodes differently; nothing is shown otherwise)."""
+def open_agent_with_progress(options: AgentOptions, broca: Broca | None = None) -> Agent:
+    """`open_agent`, showing on stderr how far updating the namespace's memories has got (a newly
+    shipped or retrained world model encodes differently, and memories captioned from the world's
+    facts are captioned again from perception; nothing is shown otherwise); `broca`, a language
+    layer already loaded."""
     from agent_core.assembly import open_agent
 
     bar = progress(transient=True)
     task = None
 
-    def on_reencode(done: int, total: int) -> None:
+    def on_progress(done: int, total: int) -> None:
         nonlocal task
         if task is None:
             bar.start()
             task = bar.add_task(
-                f"re-encoding {shown(repr(options.namespace))} for this world model", total=total, status=""
+                f"updating the memories of {shown(repr(options.namespace))} for this world model",
+                total=total,
+                status="",
             )
-        bar.update(task, completed=done)
+        bar.update(task, completed=done, total=total)
 
     try:
-        return open_agent(options, on_reencode)
+        return open_agent(options, on_progress, broca=broca)
     finally:
         bar.stop()

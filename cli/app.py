@@ -10,6 +10,7 @@ from agent_core.limits import MAX_THREADS
 from agent_core.runtime import apply_thread_setting
 from cli import (
     agent_bench_cmd,  # noqa: F401  (registers `bench agent`)
+    ask_bench_cmd,  # noqa: F401  (registers `bench ask`)
     ask_cmd,
     bench_cmd,
     chat_cmd,
@@ -43,7 +44,7 @@ def root(
         min=1,
         max=MAX_THREADS,
         envvar="WORLDMIND_THREADS",
-        help="CPU threads for torch (1 often beats 2 on a loaded 2-core machine).",
+        help="CPU threads for torch and the llama.cpp language model (1 often beats 2 on a loaded 2-core machine).",
     ),
 ) -> None:
     apply_thread_setting(threads)

@@ -22,27 +22,15 @@ def ask(
     as_json: bool = options.JSON,
 ) -> None:
     """Answer from memory through the language layer, listing the memories used."""
-    from agent_core.runtime import default_db_url
-    from agent_core.video_watch import answer_from_video_memory
-
-    # A namespace `watch` filled with a video: answered from its memories by template, no world.
-    video = answer_from_video_memory(db or default_db_url(), namespace)
-    if video is not None:
-        if as_json:
-            print_json(video)
-        else:
-            out.print(video["reply"])
-        return
-    from agent_core.assembly import AgentOptions
+    from agent_core.asking import ask as answer
+    from agent_core.options import AgentOptions
     from cli.agent_opening import open_agent_with_progress
 
-    agent = open_agent_with_progress(
-        AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm)
+    turn = answer(
+        AgentOptions(world=world, seed=seed, namespace=namespace, db_url=db, checkpoint=checkpoint, llm=llm),
+        question,
+        open_agent_with_progress,
     )
-    try:
-        turn = agent.ask(question)
-    finally:
-        agent.close()
     if as_json:
         print_json(turn.to_dict())
         return

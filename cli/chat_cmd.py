@@ -18,7 +18,7 @@ from agent_core.exchange import DEFAULT_WAIT, MAX_WAIT
 from agent_core.reports import StepReport
 from agent_core.worlds.facts import describe
 from cli import options
-from cli.chat_view import screen, sparkline
+from cli.chat_view import disagreements, perceived_lines, screen, sparkline
 from cli.console import err, out
 from cli.safe_text import printable, shown
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 HELP = """commands:
   /help              this help
-  /world             where the agent is and what it sees
+  /world             the world's truth beside what the agent perceives
   /memory            the most recent memories
   /surprise          the surprise curve and the alert threshold
   /wait [N]          let N steps pass, doing nothing but watch (default {default_wait}, at most {max_wait})
@@ -91,7 +91,7 @@ class ChatSession:
         elif name == "/quit":
             self.running = False
         elif name == "/world":
-            self.add("system", describe(self.agent.facts))
+            self.add("system", self.world_report())
         elif name == "/wait":
             self.wait(args, on_step)
         elif name == "/memory":
@@ -121,6 +121,16 @@ class ChatSession:
             self.add("system", "new episode: the world is reset, memories are kept")
         else:
             self.add("system", f"unknown command {name}; /help lists the commands")
+
+    def world_report(self) -> str:
+        """`/world`: the truth (which the agent never reads) beside what it perceives, and where
+        the two differ."""
+        truth = describe(self.agent.facts)
+        percept = self.agent.percept or self.agent.glimpse
+        if percept is None:
+            return truth
+        differ = disagreements(percept, self.agent.facts)
+        return "\n".join([f"true: {truth}", perceived_lines(percept), "differs: " + ("; ".join(differ) or "nothing")])
 
     def wait(self, args: list[str], on_step: Callable[[StepReport], None] | None) -> None:
         """`/wait [N]`: the world goes on for N steps while the agent only watches (and may be
@@ -153,6 +163,7 @@ def session_screen(session: ChatSession, imagined: list[tuple[float, float]]) ->
         agent.frame,
         imagined,
         agent.facts,
+        agent.percept or agent.glimpse,
         agent.recent_memories(6),
         agent.surprise_history,
         agent.surprise_threshold,

@@ -12,6 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent_core.ball_readout import Glimpse
+from agent_core.perception_heads import Percept
 from agent_core.worlds.drawing import shape_mask, stamp
 from agent_core.worlds.facts import seen_in
 from cli.safe_text import printable, shown
@@ -40,10 +42,45 @@ def sparkline(values: Sequence[float], width: int = 40) -> str:
 
 
 def where_line(facts: dict[str, Any]) -> str:
-    """The agent's room and what it is next to (tworooms), or the balls in view (bounce)."""
+    """The world's truth in one line: the agent's room and what it is next to (tworooms), or the
+    balls in view (bounce)."""
     if "room" in facts:
         return f"room: {facts['room']}   near: {', '.join(facts.get('near', [])) or '-'}"
     return f"in view: {', '.join(seen_in(facts)) or '-'}"
+
+
+def perceived_lines(percept: Percept | Glimpse) -> str:
+    """What the agent perceives, each reading with its confidence: the objects it believes in view
+    and where, and in tworooms its room, where it is (with the heads' spread) and what it believes
+    it is next to. This is what it decides on, and it may differ from the truth (`/world` shows both)."""
+    seen = ", ".join(
+        f"{name} {percept.objects[name].in_view:.0%} at "
+        f"({percept.objects[name].position[0]:.0f}, {percept.objects[name].position[1]:.0f})"
+        for name in percept.in_view()
+    )
+    if isinstance(percept, Glimpse):
+        return f"perceived: {seen or 'no ball in view'}"
+    return (
+        f"perceived: {percept.room} room ({percept.room_confidence:.0%}), "
+        f"at ({percept.agent[0]:.0f}, {percept.agent[1]:.0f}) \u00b1{percept.agent_spread:.1f} px\n"
+        f"sees: {seen or '-'}   near: {', '.join(percept.near()) or '-'}"
+    )
+
+
+def disagreements(percept: Percept | Glimpse, facts: dict[str, Any]) -> list[str]:
+    """Where perception and the world's truth differ: room, objects in view, objects next to."""
+    differ = []
+    believed_near = [] if isinstance(percept, Glimpse) else percept.near()
+    if isinstance(percept, Percept) and "room" in facts and facts["room"] != percept.room:
+        differ.append(f"room perceived {percept.room}, truly {facts['room']}")
+    for label, believed, true in (
+        ("in view", percept.in_view(), seen_in(facts)),
+        ("next to", believed_near, facts.get("near", [])),
+    ):
+        missed, imagined = sorted(set(true) - set(believed)), sorted(set(believed) - set(true))
+        differ += [f"{name}: truly {label}, not perceived" for name in missed]
+        differ += [f"{name}: perceived {label}, truly not" for name in imagined]
+    return differ
 
 
 def memory_table(memories: Sequence[dict[str, Any]]) -> Table:
@@ -71,19 +108,21 @@ def screen(
     frame: np.ndarray,
     imagined: Sequence[tuple[float, float]],
     facts: dict[str, Any],
+    percept: Percept | Glimpse | None,
     memories: Sequence[dict[str, Any]],
     surprise: Sequence[float],
     threshold: float,
     turns: Sequence[tuple[str, str]],
 ) -> RenderableType:
-    """The whole chat screen for one moment."""
+    """The whole chat screen for one moment. The side panel shows what the agent perceives; a world
+    it perceives only as latents (a gymnasium env) shows its truth, labelled as such."""
     world = Panel(
         frame_to_text(overlay_plan(frame, imagined)),
         title=f"world · step {facts.get('step', 0)}",
         width=68,
     )
     latest = surprise[-1] if surprise else None
-    status = Text(where_line(facts) + "\n")
+    status = Text((perceived_lines(percept) if percept is not None else "truth: " + where_line(facts)) + "\n")
     status.append(f"surprise: {'-' if latest is None else f'{latest:.2f}'} (alert > {threshold:.2f})\n")
     status.append(sparkline(surprise), style="magenta")
     side = Panel(Group(status, memory_table(memories)), title="memory · surprise")

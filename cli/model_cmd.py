@@ -143,8 +143,13 @@ def probe_command(
         )
     r2 = model.metadata.get("probe_r2", {})
     heads = _perception_heads(model, world, checkpoint, fit)
+    balls = _ball_readout(model, world, checkpoint, fit)
     if as_json:
-        print_json(r2 if heads is None else {**r2, "perception_heads": heads})
+        print_json(
+            r2
+            | ({} if heads is None else {"perception_heads": heads})
+            | ({} if balls is None else {"ball_readout": balls})
+        )
         return
     for name, value in r2.items():
         out.print(f"{name:20s} R^2 = {value:.3f}")
@@ -153,6 +158,11 @@ def probe_command(
             f"perception heads (held-out layouts): in-view F1 {heads['object_in_view_f1']}, object position "
             f"{heads['object_position_px']['median']} px median, agent {heads['agent_position_px']['median']} px, "
             f"room accuracy {heads['room_accuracy']}"
+        )
+    if balls is not None:
+        out.print(
+            f"ball readout (held-out clips): in-view F1 {balls['ball_in_view_f1']}, position "
+            f"{balls['ball_position_px']['median']} px median (p90 {balls['ball_position_px']['p90']})"
         )
 
 
@@ -172,6 +182,26 @@ def _perception_heads(model: Any, world: str, checkpoint: Path | None, fit: bool
         heads.save(folder)
         return heads.scores
     loaded = PerceptionHeads.load(folder, model)
+    return None if loaded is None else loaded.scores
+
+
+def _ball_readout(model: Any, world: str, checkpoint: Path | None, fit: bool) -> dict[str, Any] | None:
+    """The bounce ball readout's held-out scores (agent_core/ball_readout.py); with --fit, refit it
+    on the frozen encoder first and save it beside the model (bounce only)."""
+    from agent_core.assembly import shipped_checkpoint
+    from agent_core.ball_readout import BallReadout, fit_ball_readout
+
+    if world != "bounce" or "ball_pos" not in model.probes:
+        return None
+    folder = checkpoint or shipped_checkpoint(world)
+    if fit:
+        with progress() as bar:
+            task = bar.add_task("ball readout", total=None, status="")
+            readout = fit_ball_readout(model)
+            bar.update(task, total=1, completed=1)
+        readout.save(folder)
+        return readout.scores
+    loaded = BallReadout.load(folder, model)
     return None if loaded is None else loaded.scores
 
 

@@ -39,8 +39,11 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
         f"I explored for {r['steps']} steps and I am in the {r['room']} room, seeing {_join(r['seeing'])}."
     ),
     "last_seen": lambda r: (
-        f"I last saw the {r['object']} in the {r['room']} room at step {r['step']}, "
-        f"near ({r['position'][0]}, {r['position'][1]})."
+        f"I last saw the {r['object']}"
+        + (f" in the {r['room']} room" if r.get("room") else "")
+        + f" at step {r['step']}, "
+        f"near ({r['position'][0]}, {r['position'][1]})"
+        + (f"; I was {r['sure']}% sure it was in view." if r.get("sure") is not None else ".")
     ),
     "named": lambda r: f"I will remember this place as the {r['name']}.",
     "never_seen": lambda r: f"I have not seen the {r['object']} yet.",

@@ -172,6 +172,46 @@ class Writing(IndexSync, Retrieval):
         self._rebuild(self.index)
         return len(rows)
 
+    def recaption(
+        self,
+        stale: Callable[[str], bool],
+        describe: Callable[[list[MemoryRecord]], list[tuple[str, Sequence[str]]]],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Rewrite the caption and sightings of every memory whose caption is `stale`, with
+        `describe(records)` (a caption and the names seen, one per record); latents and facts stay.
+
+        All new captions are computed before one transaction writes them, so a failure part-way
+        leaves the old ones. Returns the count rewritten."""
+        self._require_writer()
+        with self.sessions() as session:
+            rows = session.execute(select(Memory.id, Memory.caption).where(Memory.namespace_id == self.namespace_id))
+            ids = [memory_id for memory_id, caption in rows if stale(caption)]
+        captions: list[dict[str, Any]] = []
+        sightings: list[dict[str, Any]] = []
+        for start in range(0, len(ids), _REENCODE_BATCH):
+            batch = self._records(self._select().where(Memory.id.in_(ids[start : start + _REENCODE_BATCH])))
+            described = describe(batch)
+            if len(described) != len(batch):
+                raise MemoryInputError(f"recaptioning gave {len(described)} captions for {len(batch)} memories")
+            for record, (caption, seen) in zip(batch, described, strict=True):
+                captions.append({"id": record.id, "caption": caption})
+                sightings += [
+                    {"memory_id": record.id, "name": name, "namespace_id": self.namespace_id}
+                    for name in sorted(set(seen))
+                ]
+            if on_progress is not None:
+                on_progress(len(captions), len(ids))
+        if not captions:
+            return 0
+        with self.sessions.begin() as session:
+            session.execute(update(Memory), captions)
+            for start in range(0, len(ids), BATCH):
+                session.execute(delete(Sighting).where(Sighting.memory_id.in_(ids[start : start + BATCH])))
+            if sightings:
+                session.execute(insert(SIGHTINGS), sightings)
+        return len(captions)
+
     # -- forgetting ----------------------------------------------------------------------
     def forget(self, ids: Iterable[int]) -> int:
         """Delete these memories (SQL rows and vectors); unknown ids are an error, nothing is deleted then."""

@@ -31,9 +31,7 @@ def options(tmp_path):
 
 
 def test_command_reaches_objects_through_memory_and_the_door(options):
-    agent = open_agent(options)
-    # It learns the ground (and the door) by walking about: a new agent knows no way to the other room.
-    agent.familiarise(750)
+    agent = open_agent(options)  # a fresh agent: it goes by the door it perceives, not by having walked about
     turn = agent.say("go to the red ball, then the green key")
     assert turn.reached is True, turn.reply
     assert "green key" in agent.facts["near"]

@@ -50,9 +50,8 @@ def test_hidden_facts_refuse_every_read_but_storage():
 
 
 def test_agent_reaches_objects_and_places_with_the_facts_hidden(tmp_path):
-    agent, world = open_hidden(tmp_path, seed=3)
+    agent, world = open_hidden(tmp_path, seed=3)  # a fresh agent: it has not walked about first
     start = np.asarray(world.truth()["agent"])
-    agent.familiarise(750)
     truth = world.truth()
     here = [n for n, o in truth["objects"].items() if o["room"] == truth["room"]]
     there = [n for n, o in truth["objects"].items() if o["room"] != truth["room"]]
@@ -73,6 +72,7 @@ def test_agent_reaches_objects_and_places_with_the_facts_hidden(tmp_path):
     assert other in turn.reply and turn.memories_used
     reading = read_caption(turn.memories_used[0]["caption"])
     assert reading is not None and other in reading.seeing
+    assert f"{round(reading.sure[other] * 100)}% sure" in turn.reply  # how sure, as the memory says
     seen, actual = np.asarray(reading.seeing[other]), np.asarray(truth["objects"][other]["position"])
     assert np.linalg.norm(seen - actual) < 3.0
     agent.close()

@@ -84,7 +84,8 @@ def test_line_mode_when_not_a_terminal(env):
     assert result.returncode == 0, result.stderr
     assert "/inject EVENT" in result.stdout
     assert "agent: I reached the blue box" in result.stdout
-    assert "system: step" in result.stdout
+    assert "system: true: step" in result.stdout  # /world: the truth beside what the agent perceives
+    assert "perceived: left room" in result.stdout and "differs:" in result.stdout
 
 
 def test_a_confirmed_forget_leaves_a_chat_that_goes_on(env):
@@ -105,9 +106,36 @@ def test_corrupt_database_is_one_line_and_exit_2(env, tmp_path):
 def test_waiting_lets_an_action_free_world_go_on(env):
     result = chat_lines(env, "/world\n/wait 3\n/world\nwait 2 steps\n/world\n/wait 0\n/quit\n", "--world", "bounce")
     assert result.returncode == 0, result.stderr
-    assert "system: step 0: red ball at" in result.stdout
+    assert "system: true: step 0: red ball at" in result.stdout and "perceived: red ball" in result.stdout
     assert "agent: I watched for 3 steps; nothing surprised me." in result.stdout
-    assert "system: step 6: red ball at" in result.stdout  # 3 model steps of 2 frames each
+    assert "system: true: step 6: red ball at" in result.stdout  # 3 model steps of 2 frames each
     assert "agent: I watched for 2 steps; nothing surprised me." in result.stdout  # said in words
-    assert "system: step 10: red ball at" in result.stdout
+    assert "system: true: step 10: red ball at" in result.stdout
     assert "usage: /wait [N]" in result.stdout
+
+
+def test_the_side_panel_shows_perception_and_world_names_where_it_is_wrong():
+    from agent_core.perception_heads import ObjectPercept, Percept
+    from cli.chat_view import disagreements, perceived_lines
+
+    percept = Percept(
+        agent=(30.0, 20.0),
+        agent_spread=0.8,
+        room="left",
+        room_confidence=0.9,
+        objects={
+            "red ball": ObjectPercept(0.97, (33.0, 21.0), 0.5),
+            "blue box": ObjectPercept(0.2, (5.0, 5.0), 3.0),
+        },
+    )
+    lines = perceived_lines(percept)
+    assert "left room (90%)" in lines and "red ball 97% at (33, 21)" in lines
+    assert "blue box" not in lines  # below even odds: not believed in view
+    truth = {"room": "right", "visible": ["blue box"], "near": []}
+    assert disagreements(percept, truth) == [
+        "room perceived left, truly right",
+        "blue box: truly in view, not perceived",
+        "red ball: perceived in view, truly not",
+        "red ball: perceived next to, truly not",
+    ]
+    assert disagreements(percept, {"room": "left", "visible": ["red ball"], "near": ["red ball"]}) == []

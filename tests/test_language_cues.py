@@ -178,7 +178,7 @@ def test_a_model_that_ignores_the_grammar_cannot_turn_them_into_forget(text):
 @pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="the llm extra is not installed")
 def test_the_real_model_takes_none_of_them_for_forget(tmp_path):
     try:
-        parser = IntentParser(load_chat_model(DEFAULT_MODEL, tmp_path / "models", threads=2))
+        parser = IntentParser(load_chat_model(DEFAULT_MODEL, tmp_path / "models", threads=1))
     except LanguageInputError as exc:
         pytest.skip(str(exc))
     taken = {}

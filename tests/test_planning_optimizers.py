@@ -137,3 +137,20 @@ def test_bad_planner_settings_are_rejected(bad):
 def test_unknown_planner_name_is_rejected():
     with pytest.raises(PlanningError, match="unknown planner"):
         make_planner("astar", PlannerConfig(), 2)
+
+
+def test_a_held_heading_repeats_one_searched_action_over_the_model_step():
+    model = LinearLatentModel(frameskip=4)
+    goal = model.latent_at(START + 4 * 2.0 * np.array([0.6, -0.3]))  # one step of four equal moves away
+    planner = CEMPlanner(PlannerConfig(horizon=1, iterations=8, hold=4), action_dim=8)
+    result = planner.plan(model, model.latent_at(START)[None], GoalLatentCost(goal))
+    moves = result.actions[0].reshape(4, 2)
+    np.testing.assert_array_equal(moves, np.repeat(moves[:1], 4, axis=0))
+    np.testing.assert_allclose(moves[0], [0.6, -0.3], atol=0.03)
+    warm = planner.plan(model, model.latent_at(START)[None], GoalLatentCost(goal), torch.as_tensor(result.actions))
+    assert warm.cost <= result.cost + 1e-6
+
+
+def test_a_held_heading_must_divide_the_action():
+    with pytest.raises(PlanningError, match="hold"):
+        CEMPlanner(PlannerConfig(hold=3), action_dim=8)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from world_model.config import ModelConfig, checkpoint_model_config
+from world_model.checkpoint_config import CONFIG, FORMAT, WEIGHTS, read_checkpoint_config
+from world_model.config import ModelConfig
 from world_model.errors import CheckpointError, ModelInputError
 from world_model.networks import InverseDynamics, make_encoder, make_predictor
 from world_model.surprise import ErrorModel
-
-FORMAT = "worldmind-world-model/1"
-WEIGHTS = "model.safetensors"
-CONFIG = "config.json"
 
 
 def to_pixels(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -179,24 +175,15 @@ class WorldModel(nn.Module):
     def load(cls, path: Path | str, world: str | None = None) -> WorldModel:
         """Load a checkpoint folder; any problem raises CheckpointError naming the file."""
         path = Path(path)
-        config_path, weights_path = path / CONFIG, path / WEIGHTS
-        try:
-            document = json.loads(config_path.read_text())
-        except FileNotFoundError:
-            raise CheckpointError(f"no world-model checkpoint at {path} (missing {CONFIG})") from None
-        except (OSError, ValueError) as exc:
-            raise CheckpointError(f"{config_path} is not a valid checkpoint config: {exc}") from None
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            raise CheckpointError(f"{config_path} is not a worldmind world-model checkpoint")
-        config, probes = _checked_config(document, config_path)
-        if world is not None and config.world != world:
-            raise CheckpointError(f"{path} is a checkpoint for world {config.world!r}, not {world!r}")
+        weights_path = path / WEIGHTS
+        checked = read_checkpoint_config(path, world)
+        config = checked.config
         model = cls(config)
         try:
             tensors = load_file(str(weights_path))
         except (OSError, SafetensorError) as exc:
             raise CheckpointError(f"{weights_path} cannot be read: {exc}") from None
-        for name, shape in probes.items():
+        for name, shape in checked.probes.items():
             weights = tensors.pop(f"probe.{name}", None)
             if weights is None:
                 raise CheckpointError(f"{weights_path} lacks the weights of probe {name!r}")
@@ -218,36 +205,6 @@ class WorldModel(nn.Module):
         except RuntimeError as exc:
             first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
             raise CheckpointError(f"{weights_path} does not match its config: {first}") from None
-        model.metadata = {k: v for k, v in document.items() if k not in ("format", "model", "probes")}
+        model.metadata = dict(checked.metadata)
         model.eval()
         return model
-
-
-def _checked_config(document: dict[str, Any], path: Path) -> tuple[ModelConfig, dict[str, list[int]]]:
-    """The model settings, the probes' shapes and the alert threshold of a checkpoint's config,
-    each of the type it must have (CheckpointError naming the file and the field otherwise)."""
-    settings = document.get("model")
-    if not isinstance(settings, dict):
-        raise CheckpointError(f"{path}: model must be an object of model settings, got {_short(settings)}")
-    try:
-        config = checkpoint_model_config(settings, str(path))
-    except ModelInputError as exc:
-        raise CheckpointError(str(exc)) from None  # it names the file already
-    probes = document.get("probes", {})
-    if not isinstance(probes, dict) or not all(
-        isinstance(shape, list) and all(type(size) is int and size > 0 for size in shape) for shape in probes.values()
-    ):
-        raise CheckpointError(
-            f"{path}: probes must map names to shapes (lists of positive integers), got {_short(probes)}"
-        )
-    threshold = document.get("surprise_threshold")
-    if threshold is not None and not (
-        type(threshold) in (int, float) and math.isfinite(threshold) and threshold > 0
-    ):  # NaN would silently disable every alert: no surprise compares above it
-        raise CheckpointError(f"{path}: surprise_threshold must be a finite positive number, got {_short(threshold)}")
-    return config, probes
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,8 +1,8 @@
 """`worldmind bench agent`: the chat agent, from the user's words to the end, with facts hidden.
 
-Each held-out tworooms seed is one agent life (its own memory namespace): the agent first walks
-about for `familiarise` model steps (a random walk: how its experience map learns the ground;
-counted apart), then carries out five tasks, in this order, from wherever the last one left it:
+Each held-out tworooms seed is one agent life (its own memory namespace): a fresh agent (by
+default; with `familiarise` > 0 it first walks about for that many model steps, a random walk
+counted apart) carries out five tasks, in this order, from wherever the last one left it:
 
 - in_view: "go to the X", X in the agent's room;
 - named_place: "remember this place as the kitchen" there, then, after the next task, "go to the kitchen";
@@ -299,7 +299,7 @@ def _ratio(tasks: list[TaskResult]) -> float | None:
 
 def benchmark_agent(
     lives: int = 20,
-    familiarise: int = 750,
+    familiarise: int = 0,
     first_seed: int = 0,
     checkpoint: Path | None = None,
     llm: str = "keyword-test-double",

@@ -35,9 +35,12 @@ class PlannerConfig:
     bounds: ActionBounds = field(default_factory=ActionBounds)
     time_budget_s: float | None = None
     seed: int = 0
+    # Gaussian planners: how many equal parts of a model step's action share one sampled value
+    # (frameskip: one heading held for the step, a quarter of the numbers to search); 1: none.
+    hold: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("horizon", "samples", "elites", "iterations"):
+        for name in ("horizon", "samples", "elites", "iterations", "hold"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
                 raise PlanningError(f"{name} must be a positive integer, got {value!r}")
@@ -112,9 +115,8 @@ class SamplingPlanner(ABC):
                 if iterations and c.time_budget_s is not None and spent >= c.time_budget_s:
                     break
                 actions = self._sample(state)
-                rollout = Rollout(
-                    model, self._to_model(actions), model.rollout(batch, actions), history[0, -1], origin or {}
-                )
+                executed = self._to_model(actions)
+                rollout = Rollout(model, executed, model.rollout(batch, executed), history[0, -1], origin or {})
                 costs = cost(rollout)
                 state = self._update(state, actions, costs)
                 i = int(costs.argmin())
@@ -122,7 +124,7 @@ class SamplingPlanner(ABC):
                     best_cost, best_actions = float(costs[i]), actions[i].clone()
                 iterations += 1
             assert best_actions is not None  # the first iteration always runs
-            latents = model.rollout(history, best_actions[None])[0]
+            latents = model.rollout(history, self._to_model(best_actions[None]))[0]
             positions = {key: probe_tensor(model, latents, key).numpy() for key in model.probe(latents[:1])}
         return SearchResult(
             actions=self._to_model(best_actions).numpy(),
@@ -148,20 +150,31 @@ class SamplingPlanner(ABC):
 
 
 class GaussianPlanner(SamplingPlanner):
-    """Samples candidates from a diagonal Gaussian over action sequences (CEM and MPPI)."""
+    """Samples candidates from a diagonal Gaussian over action sequences (CEM and MPPI); with
+    `hold` > 1 a candidate is one part of each step's action, repeated `hold` times."""
+
+    def __init__(self, config: PlannerConfig, action_dim: int) -> None:
+        super().__init__(config, action_dim)
+        if action_dim % config.hold:
+            raise PlanningError(f"hold ({config.hold}) must divide the action size ({action_dim})")
+        self.searched_dim = action_dim // config.hold
+
+    def _to_model(self, actions: torch.Tensor) -> torch.Tensor:
+        return actions.repeat(*[1] * (actions.dim() - 1), self.config.hold)
 
     def _initial_state(self, warm_start: torch.Tensor | None) -> dict[str, Any]:
         c = self.config
-        mean = torch.zeros(c.horizon, self.action_dim)
+        mean = torch.zeros(c.horizon, self.searched_dim)
         if warm_start is not None:
-            if warm_start.shape != mean.shape:
-                raise PlanningError(f"warm start has shape {list(warm_start.shape)}, expected {list(mean.shape)}")
-            mean = warm_start.float().clone()
+            if warm_start.shape != (c.horizon, self.action_dim):
+                expected = [c.horizon, self.action_dim]
+                raise PlanningError(f"warm start has shape {list(warm_start.shape)}, expected {expected}")
+            mean = warm_start.float().reshape(c.horizon, c.hold, self.searched_dim).mean(dim=1)
         return {"mean": mean, "std": torch.full_like(mean, c.init_std)}
 
     def _sample(self, state: dict[str, Any]) -> torch.Tensor:
         c = self.config
-        noise = torch.randn(c.samples, c.horizon, self.action_dim, generator=self.generator)
+        noise = torch.randn(c.samples, c.horizon, self.searched_dim, generator=self.generator)
         actions = state["mean"] + state["std"] * noise
         actions[0] = state["mean"]  # the current mean competes too, so a good plan is never lost
         return c.bounds.project(actions)
@@ -198,16 +211,6 @@ class CategoricalCEMPlanner(SamplingPlanner):
         self.choices = choices.float()
         self.smoothing = smoothing
 
-    def plan(
-        self,
-        model: LatentWorldModel,
-        z_history: torch.Tensor,
-        cost: Cost,
-        warm_start: torch.Tensor | None = None,
-        origin: dict[str, np.ndarray] | None = None,
-    ) -> SearchResult:
-        return super().plan(_OneHotModel(model, self.choices), z_history, cost, warm_start, origin)
-
     def _to_model(self, actions: torch.Tensor) -> torch.Tensor:
         return actions @ self.choices
 
@@ -231,23 +234,6 @@ class CategoricalCEMPlanner(SamplingPlanner):
         elites = actions[torch.topk(costs, self.config.elites, largest=False).indices]
         k = len(self.choices)
         return {"probs": (1 - self.smoothing) * elites.mean(dim=0) + self.smoothing / k}
-
-
-class _OneHotModel:
-    """Presents one-hot candidates to the world model as the action vectors they stand for."""
-
-    def __init__(self, model: LatentWorldModel, choices: torch.Tensor) -> None:
-        self.model = model
-        self.choices = choices
-
-    def encode(self, frames: np.ndarray | torch.Tensor) -> torch.Tensor:
-        return self.model.encode(frames)
-
-    def rollout(self, z_history: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        return self.model.rollout(z_history, actions @ self.choices)
-
-    def probe(self, z: torch.Tensor) -> Any:
-        return self.model.probe(z)
 
 
 PLANNERS: dict[str, type[SamplingPlanner]] = {"cem": CEMPlanner, "mppi": MPPIPlanner}

@@ -47,6 +47,10 @@ class LlamaCppChatModel(BaseChatModel):
             params.n_ctx = self.context
             params.cpuparams.n_threads = self.threads
             params.cpuparams_batch.n_threads = self.threads
+            # Not needed on a CPU, and each costs a start (of `worldmind ask`, say) about 0.2-0.7 s: fitting
+            # the settings to free device memory, and a warm-up pass through the model.
+            params.fit_params = False
+            params.warmup = False
             params.verbosity = -1  # llama.cpp's own logging would scribble over the chat screen
             if self.prompt_cache_dir is not None:
                 Path(self.prompt_cache_dir).mkdir(parents=True, exist_ok=True)
