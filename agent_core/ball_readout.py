@@ -9,15 +9,14 @@ fit; at run time the readout sees the latent and nothing else.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 
+from agent_core.fitted_readers import load_reader, save_reader
 from agent_core.perception_heads import ObjectPercept, calibration_error, errors, f1
 from agent_core.worlds import make_world
 from agent_core.worlds.bounce import PALETTE
@@ -75,21 +74,23 @@ class BallReadout:
         ]
 
     def save(self, folder: Path) -> None:
-        save_file({"in_view": self.weights.contiguous()}, str(folder / WEIGHTS))
         document = {"balls": self.names, "spread": self.spread, "encoder": self.encoder, "scores": self.scores}
-        (folder / CONFIG).write_text(json.dumps(document, indent=1))
+        save_reader(folder, CONFIG, WEIGHTS, document, {"in_view": self.weights})
 
     @classmethod
     def load(cls, folder: Path, model: WorldModel) -> BallReadout | None:
-        """The readout saved in a checkpoint folder for this model's encoder, or None when it has
-        none or it was fitted on another encoder (a retrained model: `worldmind probe --fit`)."""
-        if not (folder / CONFIG).exists() or not (folder / WEIGHTS).exists():
+        """The readout saved in a checkpoint folder for this model's encoder, or None (`load_reader`)."""
+        saved = load_reader(folder, CONFIG, WEIGHTS, model)
+        if saved is None or POSITION_PROBE not in model.probes:
             return None
-        document = json.loads((folder / CONFIG).read_text())
-        if document.get("encoder") != model.latent_space or POSITION_PROBE not in model.probes:
-            return None
-        weights = load_file(str(folder / WEIGHTS))["in_view"]
-        return cls(list(document["balls"]), weights, list(document["spread"]), document["encoder"], document["scores"])
+        document, tensors = saved
+        return cls(
+            list(document["balls"]),
+            tensors["in_view"],
+            list(document["spread"]),
+            document["encoder"],
+            document["scores"],
+        )
 
 
 def labelled_latents(model: WorldModel, first_seed: int, clips: int, length: int = 48) -> LabelledLatents:

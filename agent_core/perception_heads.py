@@ -15,7 +15,6 @@ features.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -24,10 +23,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 
 from agent_core.checkpoints import HEADS_CONFIG
+from agent_core.fitted_readers import load_reader, save_reader
 from agent_core.worlds import TwoRoomsEnv, make_world
 from world_model import WorldModel
 from world_model.model import to_pixels
@@ -179,21 +178,18 @@ class PerceptionHeads:
         return percepts
 
     def save(self, folder: Path) -> None:
-        save_file({k: v.contiguous() for k, v in self.network.state_dict().items()}, str(folder / WEIGHTS))
         document = {"objects": self.objects, "rooms": list(self.rooms), "encoder": self.encoder, "scores": self.scores}
-        (folder / CONFIG).write_text(json.dumps(document, indent=1))
+        save_reader(folder, CONFIG, WEIGHTS, document, self.network.state_dict())
 
     @classmethod
     def load(cls, folder: Path, model: WorldModel) -> PerceptionHeads | None:
-        """The heads saved in a checkpoint folder for this model's encoder, or None when it has
-        none or they were fitted on another encoder (a retrained model: `worldmind probe --fit`)."""
-        if not (folder / CONFIG).exists() or not (folder / WEIGHTS).exists():
+        """The heads saved in a checkpoint folder for this model's encoder, or None (`load_reader`)."""
+        saved = load_reader(folder, CONFIG, WEIGHTS, model)
+        if saved is None:
             return None
-        document = json.loads((folder / CONFIG).read_text())
-        if document.get("encoder") != model.latent_space:
-            return None
+        document, tensors = saved
         network = HeadNetwork(feature_channels(model), len(document["objects"]))
-        network.load_state_dict(load_file(str(folder / WEIGHTS)))
+        network.load_state_dict(tensors)
         rooms = (document["rooms"][0], document["rooms"][1])
         return cls(network, list(document["objects"]), rooms, document.get("scores", {}), document["encoder"])
 
