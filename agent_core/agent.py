@@ -46,7 +46,6 @@ from agent_core.perception_heads import Percept
 from agent_core.reports import StepReport, TurnResult
 from agent_core.worlds import WorldEnv
 from agent_core.worlds.events import Event
-from agent_core.worlds.facts import caption, seen_in
 from memory import MemoryFilter, MemoryRecord, MemoryStore
 
 StepCallback = Callable[[StepReport], None]
@@ -214,13 +213,10 @@ class Agent:
             text, seen = perceived_caption(percept, names), percept.in_view() + list(names or [])
             if self.planner is not None:
                 self.planner.perceived(percept)
-        elif glimpse is not None:
-            text, seen = glimpse_caption(glimpse, names), glimpse.in_view() + list(names or [])
-        else:  # a world the agent perceives only as latents (a gymnasium env): captions from its facts
-            text, seen = caption(truth), seen_in(truth)
-        if self.perception.perceives:
-            text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
-            self._told = []
+        else:  # a watched world (bounce), or one perceived only as latents (a gymnasium env)
+            text, seen = glimpse_caption(glimpse, names), (glimpse.in_view() if glimpse else []) + list(names or [])
+        text = "; ".join([text, *self._told])  # what the user made the world do (/inject), once
+        self._told = []
         memory_id = self.memory.remember(
             self.episode, self.step_count, action_list, latent, text, truth, surprise, seen
         )

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 START = "start"  # the name every episode's first moment gets: "go back to where you started"
 
 _ROOM = re.compile(r"^in the (?P<room>[\w-]+) room at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)")
-WATCHING = "watching the box"  # the head of a caption of a world the agent only watches
+WATCHING = "watching"  # the head of a caption in a world without a room and a perceived position
 _PERCEIVED_HEAD = re.compile(r"^in the [\w-]+ room at \(-?\d+\.\d, -?\d+\.\d\)")
 _SEEING = re.compile(r"(?P<name>[a-z][a-z ]*?) at \((?P<x>-?[\d.]+), (?P<y>-?[\d.]+)\)(?: (?P<sure>\d+)% sure)?")
 
@@ -37,9 +37,12 @@ def perceived_caption(percept: Percept, names: list[str] | None = None) -> str:
     return "; ".join(parts)
 
 
-def glimpse_caption(glimpse: Glimpse, names: list[str] | None = None) -> str:
-    """A caption for a world the agent only watches (bounce): the balls it perceives, and where."""
-    return "; ".join([WATCHING, *_seeing(glimpse.objects, glimpse.in_view()), *(f"named {n}" for n in names or [])])
+def glimpse_caption(glimpse: Glimpse | None, names: list[str] | None = None) -> str:
+    """A caption for a world the agent only watches (bounce): the balls it perceives, and where;
+    without a glimpse (a gymnasium world it perceives only as latents) just the names given to
+    the moment, as nothing else it perceives can be put in words."""
+    seeing = [] if glimpse is None else _seeing(glimpse.objects, glimpse.in_view())
+    return "; ".join([WATCHING, *seeing, *(f"named {n}" for n in names or [])])
 
 
 def _seeing(objects: dict[str, ObjectPercept], in_view: list[str]) -> list[str]:

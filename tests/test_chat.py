@@ -123,6 +123,7 @@ def test_the_side_panel_shows_perception_and_world_names_where_it_is_wrong():
         agent_spread=0.8,
         room="left",
         room_confidence=0.9,
+        door=(32.0, 30.0),
         objects={
             "red ball": ObjectPercept(0.97, (33.0, 21.0), 0.5),
             "blue box": ObjectPercept(0.2, (5.0, 5.0), 3.0),
