@@ -23,6 +23,12 @@ from cli.console import err, out, print_json, print_report, progress
 from cli.options import CHECKPOINT, REPORT_JSON
 
 PLANNER = typer.Option("cem", "--planner", help="cem or mppi.")
+GOAL_PROBE = typer.Option(
+    None,
+    "--goal-probe",
+    help="Gymnasium worlds: plan towards the goal frame's position as this probe reads it (e.g. proprio), "
+    "not towards its latent.",
+)
 HORIZON = typer.Option(10, "--horizon", min=1, max=MAX_HORIZON, help="Planning horizon in model steps (positive).")
 SAMPLES = typer.Option(128, "--samples", min=1, max=MAX_SAMPLES, help="Candidate action sequences per iteration.")
 ITERATIONS = typer.Option(4, "--iterations", min=1, max=MAX_ITERATIONS, help="Refinement iterations per plan.")
@@ -77,7 +83,9 @@ def _parse_goal(text: str) -> np.ndarray:
     return np.array([x, y])
 
 
-def _goal_frame_setup(planner: str, horizon: int, samples: int, iterations: int, execute: int):
+def _goal_frame_setup(
+    planner: str, horizon: int, samples: int, iterations: int, execute: int, goal_probe: str | None = None
+):
     """The goal-frame planner settings (agent_core.benchmarks.goal_frame) from the CLI options."""
     from agent_core.benchmarks.goal_frame import GoalFrameSetup
     from agent_core.planning import PlannerConfig, PlanningError
@@ -92,7 +100,7 @@ def _goal_frame_setup(planner: str, horizon: int, samples: int, iterations: int,
         elites=min(defaults.config.elites, samples),
         time_budget_s=defaults.config.time_budget_s,
     )
-    return GoalFrameSetup(planner=planner, config=config, execute=execute)
+    return GoalFrameSetup(planner=planner, config=config, execute=execute, goal_probe=goal_probe)
 
 
 def _gym_checkpoint(world: str, checkpoint: Path | None) -> Path:
@@ -171,6 +179,7 @@ def _bench_goal_frame(
     success: str | None,
     greedy: str | None,
     goals_past_end: bool,
+    goal_probe: str | None,
     as_json: bool,
 ) -> None:
     """`bench plan --protocol goal-frame` on a gymnasium world (agent_core.benchmarks.goal_frame)."""
@@ -178,7 +187,7 @@ def _bench_goal_frame(
     from agent_core.benchmarks.goal_frame import benchmark_goal_frame, check_success_test
     from agent_core.model_training import recipe
 
-    setup = _goal_frame_setup(planner, horizon, samples, iterations, execute)
+    setup = _goal_frame_setup(planner, horizon, samples, iterations, execute, goal_probe)
     model = load_world_model(world, _gym_checkpoint(world, checkpoint))
     check_success_test(world, success)  # refused before any episode
     expert = expert or recipe(world).collections[0].policy
@@ -224,6 +233,7 @@ def register(app: typer.Typer) -> None:
             "--goal-image",
             help="Gymnasium worlds: a picture of the goal, made a frame as observations are (--fit, 64x64).",
         ),
+        goal_probe: str | None = GOAL_PROBE,
         planner: str = PLANNER,
         horizon: int = HORIZON,
         samples: int = SAMPLES,
@@ -257,7 +267,7 @@ def register(app: typer.Typer) -> None:
         if not is_shipped(world):
             if any(g is not None for g in (goal_seed, goal, goal_object)):
                 raise PlanningError("a gymnasium world takes its goal as a picture: give --goal-image FILE only")
-            setup = _goal_frame_setup(planner, horizon, samples, iterations, execute)
+            setup = _goal_frame_setup(planner, horizon, samples, iterations, execute, goal_probe)
             _plan_to_goal_image(world, seed, goal_image, setup, budget, checkpoint, as_json)
             return
         if goal_image is not None:
@@ -333,6 +343,7 @@ def register(app: typer.Typer) -> None:
             "--goals-past-end",
             help="goal-frame: keep goals after the expert's episode ended (its held last frame); LeWM has none.",
         ),
+        goal_probe: str | None = GOAL_PROBE,
         seeds: int = typer.Option(3, "--seeds", min=1, max=MAX_PLAN_SEEDS, help="Evaluation seeds."),
         first_seed: int = typer.Option(
             0,
@@ -368,7 +379,7 @@ def register(app: typer.Typer) -> None:
                 raise PlanningError(f"a gymnasium world has the goal-frame protocol, not {protocol!r}")
             _bench_goal_frame(
                 world, checkpoint, expert, goal_offset, budget, seeds, episodes, first_seed,
-                planner, horizon, samples, iterations, execute, success, greedy, goals_past_end, as_json,
+                planner, horizon, samples, iterations, execute, success, greedy, goals_past_end, goal_probe, as_json,
             )  # fmt: skip
             return
         if world != "tworooms":

@@ -179,6 +179,11 @@ def test_goal_frame_protocol_reports_planner_and_baselines(cli_run, tmp_path, wo
     assert report["greedy_success"] == 1.0  # heading for the dot seen in the goal frame does too
     assert report["random_policy_success"] < 1.0
     assert report["ms_per_plan"] > 0 and report["model"]["parameters"] > 0
+    by_probe = cli_run(
+        "bench", "plan", "--world", world, "--checkpoint", checkpoint, *GOAL_FRAME, *DOT_TESTS, "--goal-probe", "pos"
+    )  # fmt: skip
+    assert by_probe.exit_code == 0, by_probe.stderr
+    assert json.loads(by_probe.stdout)["planner"]["goal_probe"] == "pos"
 
 
 def test_goal_frame_protocol_refuses_bad_input(cli_run, tmp_path):
@@ -199,6 +204,8 @@ def test_goal_frame_protocol_refuses_bad_input(cli_run, tmp_path):
     bad = cli_run(*bench, "--checkpoint", checkpoint, "--success", "tests.gym_envs:nope")
     assert_usage_error(bad, "cannot load success test")
     assert_usage_error(cli_run(*bench, "--checkpoint", checkpoint, "--protocol", "near"), "goal-frame")
+    no_probe = cli_run(*bench, *DOT_TESTS, "--checkpoint", checkpoint, "--goal-probe", "nope")
+    assert_usage_error(no_probe, "no 'nope' probe")
     other = cli_run("bench", "plan", "--world", DISCRETE, *GOAL_FRAME, "--checkpoint", checkpoint)
     assert_usage_error(other, "checkpoint for world")
     jitter_world, jitter_checkpoint = "tests.gym_envs:worldmind-test/Jitter-v0", tmp_path / "jitter"

@@ -31,11 +31,11 @@ import numpy as np
 import torch
 
 from agent_core.errors import WorldError
-from agent_core.planning import PlannerConfig, make_planner
+from agent_core.planning import PlannerConfig, PlanningError, make_planner
 from agent_core.planning.bounds import ActionBounds
-from agent_core.planning.costs import GoalLatentCost
+from agent_core.planning.costs import Cost, GoalLatentCost, ProbePositionCost
 from agent_core.planning.optimizers import CategoricalCEMPlanner, SamplingPlanner
-from agent_core.planning.world_model_protocol import LatentWorldModel, model_timing
+from agent_core.planning.world_model_protocol import LatentWorldModel, model_timing, probe_tensor
 from agent_core.worlds import GymWorld, make_world
 from agent_core.worlds.policies import Policy, RandomPolicy, load_callable, make_policy
 
@@ -62,6 +62,7 @@ class GoalFrameSetup:
         default_factory=lambda: PlannerConfig(horizon=10, samples=128, iterations=4, time_budget_s=0.1)
     )
     execute: int = 1
+    goal_probe: str | None = None  # plan towards the goal frame's position by this probe, not its latent
 
 
 def success_test(name: str | None) -> SuccessTest:
@@ -236,7 +237,13 @@ def pursue_goal_frame(
     search = make_search(model, env, setup)
     with torch.inference_mode():
         goal = model.encode(goal_frame[None])[0].float()
-    cost = GoalLatentCost(goal)
+    if setup.goal_probe is None:
+        cost: Cost = GoalLatentCost(goal)
+    else:
+        target = probe_tensor(model, goal[None], setup.goal_probe)[0]
+        if target.numel() != 2:
+            raise PlanningError(f"probe {setup.goal_probe!r} reads {target.numel()} numbers; a goal position needs 2")
+        cost = ProbePositionCost(target.reshape(2), key=setup.goal_probe)
     history: deque[torch.Tensor] = deque(maxlen=history_length)
     frame, steps, seconds, distances, warm = start_frame, 0, [], [], None
     won = False
@@ -387,6 +394,7 @@ def benchmark_goal_frame(
             "execute": setup.execute,
             "time_budget_s": setup.config.time_budget_s,
             "frameskip": model_timing(model)[0],
+            "goal_probe": setup.goal_probe,
         },
         "model": {
             "parameters": sum(p.numel() for p in model.parameters()) if hasattr(model, "parameters") else None,
