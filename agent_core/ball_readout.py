@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from agent_core.checkpoints import BALLS_CONFIG
 from agent_core.fitted_readers import load_reader, save_reader
 from agent_core.perception_heads import ObjectPercept, calibration_error, errors, f1
 from agent_core.worlds import make_world
@@ -23,7 +24,7 @@ from agent_core.worlds.bounce import PALETTE
 from world_model import WorldModel
 
 WEIGHTS = "balls.safetensors"
-CONFIG = "balls.json"
+CONFIG = BALLS_CONFIG
 POSITION_PROBE = "ball_pos"
 FIT_SEED = 5_000_000  # clips the readout is fitted on; held-out clips start at SCORE_SEED
 SCORE_SEED = 6_000_000

@@ -11,6 +11,7 @@ from world_model import CheckpointError
 from world_model.checkpoint_config import CONFIG
 
 HEADS_CONFIG = "heads.json"  # the perception heads' names and scores, beside their weights
+BALLS_CONFIG = "balls.json"  # the ball readout's names and scores (a watched world), likewise
 
 
 def shipped_checkpoint(world: str) -> Path:
@@ -27,15 +28,18 @@ def checkpoint_folder(world: str, checkpoint: Path | None = None) -> Path:
 
 
 def perceivable_objects(folder: Path) -> list[str]:
-    """The objects the checkpoint's perception heads were fitted to see, as its heads file names
-    them (none without heads); whether the heads still fit the encoder is left to loading them."""
-    path = folder / HEADS_CONFIG
-    if not path.exists():
-        return []
-    try:
-        objects = json.loads(path.read_text()).get("objects", [])
-    except (OSError, ValueError, AttributeError) as exc:
-        raise CheckpointError(f"{path} cannot be read: {exc}") from None
-    if not isinstance(objects, list) or not all(isinstance(name, str) for name in objects):
-        raise CheckpointError(f"{path}: objects must be a list of names")
-    return objects
+    """The objects the checkpoint's perception heads, or its ball readout, were fitted to see, as
+    their file names them (none without either); whether they still fit the encoder is left to
+    loading them."""
+    for name, key in ((HEADS_CONFIG, "objects"), (BALLS_CONFIG, "balls")):
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            objects = json.loads(path.read_text()).get(key, [])
+        except (OSError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"{path} cannot be read: {exc}") from None
+        if not isinstance(objects, list) or not all(isinstance(n, str) for n in objects):
+            raise CheckpointError(f"{path}: {key} must be a list of names")
+        return objects
+    return []

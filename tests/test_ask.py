@@ -39,7 +39,13 @@ def looked_about(tmp_path):
 
 
 def ask_in_a_process(options: AgentOptions, question: str) -> dict:
-    settings = {"seed": options.seed, "namespace": options.namespace, "db_url": options.db_url, "llm": options.llm}
+    settings = {
+        "world": options.world,
+        "seed": options.seed,
+        "namespace": options.namespace,
+        "db_url": options.db_url,
+        "llm": options.llm,
+    }
     done = subprocess.run(
         [sys.executable, "-c", ASK_IN_A_PROCESS, json.dumps(settings), question],
         capture_output=True,
@@ -91,3 +97,24 @@ def test_a_question_about_surprises_gets_the_agents_answer_with_the_events_judge
     assert answer["intent"]["question"] == "surprise" and answer["torch_imported"] is True
     assert answer["reply"] == expected.reply and "vanish" in answer["reply"]
     assert answer["memories_used"] == expected.memories_used
+
+
+def test_a_watched_worlds_objects_are_named_without_the_world(tmp_path):
+    """Bounce's balls come from its ball readout's file, as tworooms' objects from its heads' file."""
+    options = AgentOptions(
+        world="bounce",
+        seed=3,
+        namespace="watched",
+        db_url=f"sqlite:///{tmp_path / 'm.sqlite'}",
+        llm="keyword-test-double",
+    )
+    agent = open_agent(options)
+    try:
+        agent.wait(8)
+        expected = agent.ask("where is the red ball?")
+    finally:
+        agent.close()
+    assert expected.reply.startswith("I last saw the red ball")
+    answer = ask_in_a_process(options, "where is the red ball?")
+    assert answer["torch_imported"] is False
+    assert answer["reply"] == expected.reply and answer["memories_used"] == expected.memories_used
