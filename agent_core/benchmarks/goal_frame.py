@@ -9,7 +9,8 @@ them, with the held last frame as the goal). The frame at `warmup` is the start,
 `warmup + offset` the goal. The world is put in the start state by resetting it with the
 same seed and replaying the expert's actions (refused if the env does not replay exactly).
 The agent then plans with MPC in latent space towards the goal frame's latent (sum over the
-horizon of the distance of each imagined latent to it), executing `execute` model steps per
+horizon of the distance of each imagined latent to it; with `goal_probe`, of the position a probe
+reads from each to the one it reads from the goal frame), executing `execute` model steps per
 plan, for at most `budget` world steps. An episode succeeds when the success test holds after
 any step: `success(goal_info, info)` on the env's own `info` at the goal frame and now (the
 env's `info["success"]` / `info["is_success"]` when no test is given).
@@ -229,8 +230,8 @@ def pursue_goal_frame(
     setup: GoalFrameSetup,
     reached: Callable[[], bool],
 ) -> dict[str, Any]:
-    """MPC from `env`'s present state (showing `start_frame`) towards `goal_frame`'s latent for
-    at most `budget` world steps, stopping once `reached()` holds after a step or the world has
+    """MPC from `env`'s present state (showing `start_frame`) towards `goal_frame`'s latent (or,
+    with `setup.goal_probe`, the position that probe reads from it) for at most `budget` world steps, stopping once `reached()` holds after a step or the world has
     ended; steps taken, seconds per plan, and the latent distance to the goal at the start, the
     closest and the end (the model's own sense of how near it got)."""
     frameskip, history_length = model_timing(model)
@@ -251,9 +252,10 @@ def pursue_goal_frame(
         with torch.inference_mode():
             history.append(model.encode(frame[None])[0])
         distances.append(float(torch.linalg.vector_norm(history[-1].float() - goal)))
-        if env.facts()["done"]:  # the world holds its end: no step can change whether it is reached
+        ended = env.facts()["done"]
+        if ended:  # the world holds its end: no step can change whether it is reached
             won = won or reached()
-        if won or steps >= budget or env.facts()["done"]:
+        if won or steps >= budget or ended:
             break
         plan = search.plan(model, torch.stack(list(history)), cost, warm)
         seconds.append(plan.seconds)
